@@ -1,0 +1,65 @@
+"""Club Auction: live auction leagues for sports clubs.
+
+create_app() is the only way to build the Flask app. It binds extensions and
+blueprints; it never touches the database (indexes are a CLI command).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+import config as settings_module
+from auction_app import cli, errors, observability, realtime
+from auction_app.extensions import limiter, mail, mongo, socketio
+
+
+def create_app(config: settings_module.BaseConfig | str | None = None, *, role: str = "web",
+               overrides: dict | None = None) -> Flask:
+    """Build the app.
+
+    config: a settings object, an environment name, or None for $APP_ENV.
+    role: "web" serves HTTP and Socket.IO; "worker" is a Celery process, which
+    emits Socket.IO events through the message queue but never listens.
+    """
+    if not isinstance(config, settings_module.BaseConfig):
+        config = settings_module.load(config)
+    app = Flask(__name__)
+    app.config.from_mapping(config.as_dict())
+    app.config.update(overrides or {})
+    app.config["ROLE"] = role
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    observability.init_sentry(app, role)
+    mongo.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    if role == "web":
+        socketio.init_app(
+            app,
+            message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+            channel=app.config["SOCKETIO_CHANNEL"],
+            cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"],
+        )
+    realtime.init_app(app, role)
+    if role == "web":
+        import auction_app.sockets  # noqa: F401  (handlers attach to socketio)
+
+    from workers import celery_init_app
+
+    celery_init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from auction_app.ops import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
+    if app.config["ENV_NAME"] == "development":
+        # The caught-mail page exists only on a developer's machine.
+        from auction_app.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)

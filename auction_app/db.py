@@ -1,0 +1,125 @@
+"""The one place that owns the MongoDB client, the database handle and the indexes.
+
+Repositories (auction_app/repositories/) take the handle from here; nothing else
+talks to pymongo directly. Indexes are applied by `flask create-indexes`, never in
+create_app, so starting a web process never writes to the database.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from flask import current_app
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo.database import Database
+
+
+class Mongo:
+    """Per-app settings; one client per process, created lazily (safe across the
+    forks of Celery's prefork pool and gunicorn)."""
+
+    def init_app(self, app) -> None:
+        app.extensions["mongo"] = _Connection(app.config["MONGO_URL"], app.config["MONGO_DB"],
+                                              app.config["MONGO_TIMEOUT_MS"])
+
+    @staticmethod
+    def _connection() -> "_Connection":
+        return current_app.extensions["mongo"]
+
+    @property
+    def client(self) -> MongoClient:
+        return self._connection().client
+
+    @property
+    def db(self) -> Database:
+        return self._connection().db
+
+
+class _Connection:
+    def __init__(self, url: str, db_name: str, timeout_ms: int):
+        self.url, self.db_name, self.timeout_ms = url, db_name, timeout_ms
+        self._client: MongoClient | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> MongoClient:
+        if self._client is None or self._pid != os.getpid():
+            with self._lock:
+                if self._client is None or self._pid != os.getpid():
+                    self._client = connect(self.url, self.timeout_ms)
+                    self._pid = os.getpid()
+        return self._client
+
+    @property
+    def db(self) -> Database:
+        return self.client[self.db_name]
+
+
+def connect(url: str, timeout_ms: int) -> MongoClient:
+    # tz_aware: every datetime read back is timezone-aware UTC, as the product requires.
+    return MongoClient(
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        appname="club-auction",
+    )
+
+
+# Every index the product needs, in one place. Documents use an opaque string
+# `_id` as their id (the seed's `id` unique index is MongoDB's built-in `_id` one). Names are explicit so that
+# re-running create-indexes is idempotent and a changed definition is visible.
+INDEXES: dict[str, list[IndexModel]] = {
+    "users": [
+        IndexModel([("email", ASCENDING)], name="email_unique", unique=True),
+    ],
+    "login_tokens": [
+        IndexModel([("token_hash", ASCENDING)], name="token_hash_unique", unique=True),
+        IndexModel([("email", ASCENDING), ("created_at", DESCENDING)], name="email_created"),
+        # Declared for real MongoDB; the cleanup task deletes expired tokens everywhere
+        # because the local emulator never runs TTL expiry (docs/mongodb-compatibility.md).
+        IndexModel([("expires_at", ASCENDING)], name="expires_ttl", expireAfterSeconds=0),
+    ],
+    "sessions": [
+        IndexModel([("jti", ASCENDING)], name="jti_unique", unique=True),
+        IndexModel([("user_id", ASCENDING), ("revoked_at", ASCENDING)], name="user_active"),
+    ],
+    "leagues": [
+        IndexModel([("invite_token", ASCENDING)], name="invite_token"),
+        IndexModel([("sport_key", ASCENDING)], name="sport_key"),
+        IndexModel([("commissioner_id", ASCENDING)], name="commissioner_id"),
+    ],
+    "participants": [
+        IndexModel([("league_id", ASCENDING), ("user_id", ASCENDING)], name="league_user_unique", unique=True),
+        IndexModel([("user_id", ASCENDING)], name="user_id"),
+    ],
+    "auctions": [
+        IndexModel([("status", ASCENDING), ("league_id", ASCENDING)], name="status_league"),
+    ],
+    "lots": [
+        IndexModel([("auction_id", ASCENDING), ("team_key", ASCENDING), ("round", ASCENDING)], name="auction_team_round_unique", unique=True),
+        IndexModel([("status", ASCENDING), ("ends_at", ASCENDING)], name="status_ends_at"),
+    ],
+    "bids": [
+        IndexModel([("auction_id", ASCENDING), ("seq", ASCENDING)], name="auction_seq_unique", unique=True),
+        IndexModel([("auction_id", ASCENDING), ("user_id", ASCENDING), ("idempotency_key", ASCENDING)], name="idempotency_unique", unique=True),
+        IndexModel([("user_id", ASCENDING)], name="user_id"),
+        IndexModel([("lot_id", ASCENDING)], name="lot_id"),
+    ],
+    "sports": [
+        IndexModel([("key", ASCENDING)], name="key_unique", unique=True),
+    ],
+    "activity": [
+        IndexModel([("at", DESCENDING)], name="at"),
+        IndexModel([("kind", ASCENDING), ("at", DESCENDING)], name="kind_at"),
+    ],
+}
+
+
+def create_indexes(db: Database) -> list[str]:
+    """Apply INDEXES. Safe to run any number of times."""
+    created = []
+    for collection, models in INDEXES.items():
+        created += [f"{collection}.{name}" for name in db[collection].create_indexes(models)]
+    return created

@@ -1,0 +1,170 @@
+"""Settings, read from environment variables when the app is created (12-factor).
+
+Three classes: Development, Testing, Production. Each reads os.environ at
+instantiation, never at import, so a test or a CLI can change the environment
+and build a new app. Production refuses to start on unsafe settings.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+# Values that only ever make sense on a developer's machine. Production refuses them.
+DEV_SECRET = "dev-only-secret-change-me"
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when settings are unsafe or incomplete for the chosen environment."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+
+
+class BaseConfig:
+    """Every setting the product reads. See docs/configuration.md."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self, env: Mapping[str, str] | None = None):
+        env = os.environ if env is None else env
+        self.env = env
+        redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+        self.SECRET_KEY = env.get("SECRET_KEY") or DEV_SECRET
+        self.JWT_SECRET = env.get("JWT_SECRET") or DEV_JWT_SECRET
+        self.JWT_ALGORITHM = "HS256"  # allow-listed; tokens with any other alg are refused
+        self.SESSION_DAYS = _int(env, "SESSION_DAYS", 7)
+        self.SESSION_COOKIE_NAME = env.get("SESSION_COOKIE_NAME") or "auction_session"
+        self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), True)
+        self.MAGIC_LINK_MINUTES = _int(env, "MAGIC_LINK_MINUTES", 15)
+
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.MONGO_URL = env.get("MONGO_URL") or "mongodb://127.0.0.1:27017/?directConnection=true"
+        self.MONGO_DB = env.get("MONGO_DB") or "auction"
+        self.MONGO_TIMEOUT_MS = _int(env, "MONGO_TIMEOUT_MS", 5000)
+        self.REDIS_URL = redis_url
+        self.CELERY_BROKER_URL = env.get("CELERY_BROKER_URL") or redis_url
+        self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url
+        self.SOCKETIO_CHANNEL = env.get("SOCKETIO_CHANNEL") or "auction-socketio"
+        self.SOCKETIO_ALLOWED_ORIGINS = [
+            o.strip().rstrip("/")
+            for o in (env.get("SOCKETIO_ALLOWED_ORIGINS") or self.PUBLIC_BASE_URL).split(",")
+            if o.strip()
+        ]
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or redis_url
+        # A Redis outage must not turn every page into a 500: limits are skipped
+        # (and logged) until Redis is back; /ready reports the outage.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.HEALTH_TIMEOUT_SECONDS = _float(env, "HEALTH_TIMEOUT_SECONDS", 1.5)
+
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or "127.0.0.1"
+        self.MAIL_PORT = _int(env, "MAIL_PORT", 1025)
+        self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"), False)
+        self.MAIL_USE_SSL = _bool(env.get("MAIL_USE_SSL"), False)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Club Auction <no-reply@club-auction.local>"
+        # Flask-Mail would silently drop mail when TESTING is on; tests capture real SMTP instead.
+        self.MAIL_SUPPRESS_SEND = False
+        self.MAIL_TIMEOUT_SECONDS = _int(env, "MAIL_TIMEOUT_SECONDS", 20)
+        self.SUPPORT_EMAIL = env.get("SUPPORT_EMAIL") or "support@club-auction.local"
+        self.MAILCATCHER_DIR = env.get("MAILCATCHER_DIR") or os.path.abspath("var/mail")
+
+        self.SENTRY_DSN = env.get("SENTRY_DSN") or None
+        self.SENTRY_TRACES_SAMPLE_RATE = _float(env, "SENTRY_TRACES_SAMPLE_RATE", 0.1)
+        self.SENTRY_ENVIRONMENT = env.get("SENTRY_ENVIRONMENT") or self.ENV_NAME
+        self.RELEASE = env.get("RELEASE") or "dev"
+
+        self.LOT_SWEEP_SECONDS = _float(env, "LOT_SWEEP_SECONDS", 1.0)
+        self.TOKEN_CLEANUP_SECONDS = _int(env, "TOKEN_CLEANUP_SECONDS", 300)
+        self.BACKUP_DIR = env.get("BACKUP_DIR") or os.path.abspath("var/backups")
+        self.BACKUP_KEEP = _int(env, "BACKUP_KEEP", 7)
+        self.BACKUP_HOUR_UTC = _int(env, "BACKUP_HOUR_UTC", 3)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()} | {
+            "ENV_NAME": self.ENV_NAME,
+            "DEBUG": self.DEBUG,
+            "TESTING": self.TESTING,
+        }
+
+    def validate(self) -> None:
+        """Development and testing accept the defaults."""
+
+
+class Development(BaseConfig):
+    ENV_NAME = "development"
+    DEBUG = True
+
+    def __init__(self, env=None):
+        super().__init__(env)
+        # Plain http on localhost: a Secure cookie would never be sent back.
+        self.SESSION_COOKIE_SECURE = _bool(self.env.get("SESSION_COOKIE_SECURE"), False)
+
+
+class Testing(Development):
+    ENV_NAME = "testing"
+    DEBUG = False
+    TESTING = True
+
+
+class Production(BaseConfig):
+    ENV_NAME = "production"
+
+    def validate(self) -> None:
+        problems = []
+        if self.SECRET_KEY == DEV_SECRET or len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.JWT_SECRET == DEV_JWT_SECRET or len(self.JWT_SECRET) < 32:
+            problems.append("JWT_SECRET must be set to a random value of at least 32 characters")
+        if self.JWT_SECRET == self.SECRET_KEY:
+            problems.append("JWT_SECRET must differ from SECRET_KEY")
+        for name in ("MONGO_URL", "REDIS_URL", "PUBLIC_BASE_URL"):
+            if not self.env.get(name):
+                problems.append(f"{name} must be set")
+        if not self.PUBLIC_BASE_URL.startswith("https://"):
+            problems.append("PUBLIC_BASE_URL must be an https:// address")
+        if problems:
+            raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {"development": Development, "testing": Testing, "production": Production}
+
+
+def load(name: str | None = None, env: Mapping[str, str] | None = None) -> BaseConfig:
+    """Build and validate the settings for APP_ENV (default: development)."""
+    env = os.environ if env is None else env
+    name = (name or env.get("APP_ENV") or "development").lower()
+    if name not in CONFIGS:
+        raise ConfigurationError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {name!r}")
+    settings = CONFIGS[name](env)
+    settings.validate()
+    return settings

@@ -1,0 +1,141 @@
+"""Session-wide real services. See tests/support/services.py."""
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis as redis_lib
+
+from tests.support import services
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("services")
+
+
+@pytest.fixture(scope="session")
+def mongo_url(workdir):
+    proc, url = services.start_mongo(workdir)
+    yield url
+    services.stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def redis_url(workdir):
+    proc, url, _port = services.start_redis(workdir)
+    yield url
+    services.stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def mail_capture():
+    controller, capture = services.start_mail_capture()
+    yield capture
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def web_port():
+    return services.free_port()
+
+
+@pytest.fixture(scope="session")
+def service_env(mongo_url, redis_url, mail_capture, web_port, workdir):
+    """The environment every process of the test stack shares."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGO", "REDIS", "MAIL_", "SENTRY"))}
+    env.update({
+        "APP_ENV": "testing",
+        "MONGO_URL": mongo_url,
+        "MONGO_DB": "auction_test",
+        "REDIS_URL": redis_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(mail_capture.port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+        "BACKUP_DIR": str(workdir / "backups"),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings(service_env):
+    import config
+
+    return config.load("testing", env=service_env)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from auction_app import create_app
+    from auction_app.db import create_indexes
+    from auction_app.extensions import mongo
+
+    flask_app = create_app(settings)
+    with flask_app.app_context():
+        create_indexes(mongo.db)
+    return flask_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    from auction_app.extensions import mongo
+
+    with app.app_context():
+        yield mongo.db
+
+
+@pytest.fixture
+def scratch_db(db):
+    """An empty database of its own, for tests that replace whole databases."""
+    import uuid
+
+    name = f"scratch_{uuid.uuid4().hex[:8]}"
+    yield db.client[name]
+    db.client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url):
+    client = redis_lib.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def reset_rate_limits(request):
+    """Each test starts with fresh rate-limit counters (and nothing else reset)."""
+    if "redis_url" not in request.fixturenames and "app" not in request.fixturenames:
+        yield
+        return
+    client = request.getfixturevalue("redis_client")
+    for key in client.scan_iter("LIMITS*"):
+        client.delete(key)
+    yield
+
+
+@pytest.fixture(scope="session")
+def celery_app(app):
+    return app.extensions["celery"]
+
+
+@pytest.fixture(scope="session")
+def worker(service_env, workdir, celery_app, app):
+    """One real Celery worker process consuming every queue."""
+    proc = services.start_worker(service_env, workdir, name="w1")
+    services.wait_for_worker(celery_app, "w1")
+    yield proc
+    services.stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def web(service_env, workdir, web_port, app):
+    """A real gunicorn + gevent web process; yields its base URL."""
+    proc, base = services.start_web(service_env, workdir, port=web_port)
+    yield base
+    services.stop_process(proc)

@@ -1,0 +1,55 @@
+"""Production refuses unsafe settings; development runs on safe defaults."""
+import pytest
+
+import config
+
+GOOD = {
+    "SECRET_KEY": "s" * 40,
+    "JWT_SECRET": "j" * 40,
+    "MONGO_URL": "mongodb://db.internal:27017/?replicaSet=rs0",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "PUBLIC_BASE_URL": "https://auction.club.example",
+}
+
+
+def test_production_starts_with_real_settings():
+    settings = config.load("production", env=GOOD)
+    assert settings.SESSION_COOKIE_SECURE is True
+    assert settings.PUBLIC_BASE_URL == "https://auction.club.example"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SECRET", "MONGO_URL", "REDIS_URL", "PUBLIC_BASE_URL"])
+def test_production_refuses_to_start_without(missing):
+    env = {k: v for k, v in GOOD.items() if k != missing}
+    with pytest.raises(config.ConfigurationError, match=missing):
+        config.load("production", env=env)
+
+
+def test_production_refuses_the_development_secret():
+    env = dict(GOOD, SECRET_KEY=config.DEV_SECRET)
+    with pytest.raises(config.ConfigurationError, match="SECRET_KEY"):
+        config.load("production", env=env)
+
+
+def test_production_refuses_plain_http_public_url():
+    env = dict(GOOD, PUBLIC_BASE_URL="http://auction.club.example")
+    with pytest.raises(config.ConfigurationError, match="https"):
+        config.load("production", env=env)
+
+
+def test_create_app_refuses_production_defaults():
+    from auction_app import create_app
+
+    with pytest.raises(config.ConfigurationError):
+        create_app(config.load("production", env={}))
+
+
+def test_bad_number_is_a_clear_error():
+    with pytest.raises(config.ConfigurationError, match="SESSION_DAYS must be a whole number"):
+        config.load("development", env={"SESSION_DAYS": "seven"})
+
+
+def test_development_defaults_need_no_environment():
+    settings = config.load("development", env={})
+    assert settings.MONGO_URL.startswith("mongodb://127.0.0.1")
+    assert settings.SESSION_COOKIE_SECURE is False

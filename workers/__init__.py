@@ -1,0 +1,66 @@
+"""Celery, wired with Flask's own pattern: every task runs inside the app context.
+
+Queues: `timers` (lot closing, latency-sensitive, never behind mail), `default`,
+`email`, `maintenance`. Exactly one `celery beat` runs the periodic schedule.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from kombu import Exchange, Queue
+
+QUEUES = ("timers", "default", "email", "maintenance")
+
+TASK_ROUTES = {
+    "workers.timers.*": {"queue": "timers"},
+    "workers.email.*": {"queue": "email"},
+    "workers.maintenance.*": {"queue": "maintenance"},
+}
+
+
+def celery_init_app(app) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=app.config["CELERY_BROKER_URL"],
+        task_ignore_result=True,
+        task_default_queue="default",
+        task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
+        task_routes=TASK_ROUTES,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=120,
+        task_soft_time_limit=100,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule=beat_schedule(app.config),
+        worker_hijack_root_logger=False,
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    import workers.email  # noqa: F401  (register tasks)
+    import workers.maintenance  # noqa: F401
+    import workers.realtime  # noqa: F401
+
+    return celery_app
+
+
+def beat_schedule(config) -> dict:
+    return {
+        "cleanup-expired-login-tokens": {
+            "task": "workers.maintenance.cleanup_expired_tokens",
+            "schedule": timedelta(seconds=config["TOKEN_CLEANUP_SECONDS"]),
+        },
+        "nightly-backup": {
+            "task": "workers.maintenance.nightly_backup",
+            "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=0),
+        },
+    }
