@@ -1,0 +1,109 @@
+"""Sign-in and session operations shared by the HTML pages and the JSON API."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import request
+
+from auction_app.auth import emails, sessions, tokens
+from auction_app.errors import ApiError
+from auction_app.repositories import database
+from auction_app.repositories import sessions as sessions_repo
+from auction_app.repositories import users as users_repo
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def client_ip() -> str | None:
+    # Behind a proxy, wrap the app in werkzeug's ProxyFix (docs/security.md) so this is the member's IP.
+    return request.remote_addr
+
+
+def request_link(email: str, next_path: str | None = None) -> None:
+    """Issue a token and queue the email. Does exactly the same work whether or not
+    an account exists (accounts are created on first sign-in), so neither the
+    response nor its timing tells anyone which addresses have accounts."""
+    token, code, _expires_at = tokens.issue(email, client_ip())
+    emails.send_sign_in_email(email, token, code, next_path)
+
+
+def account_disabled() -> ApiError:
+    return ApiError("account_disabled", "This account has been disabled. If you think this is a mistake, "
+                                        "please contact support.", 403)
+
+
+def complete_sign_in(email: str) -> tuple[dict, str]:
+    """After a link or code was consumed: the account (created on first sign-in) and a new session JWT."""
+    db = database()
+    user, _created = users_repo.get_or_create(db, email, utcnow())
+    if user.get("disabled_at"):
+        raise account_disabled()
+    users_repo.record_sign_in(db, user["_id"], utcnow())
+    token, _session = sessions.start(user, request.headers.get("User-Agent"), client_ip())
+    return user, token
+
+
+def sign_in_with_link(token: str) -> tuple[dict, str]:
+    return complete_sign_in(tokens.consume_link(token))
+
+
+def sign_in_with_code(email: str, code: str) -> tuple[dict, str]:
+    return complete_sign_in(tokens.consume_code(email, code))
+
+
+def sign_out(user: dict) -> None:
+    sessions_repo.revoke_jti(database(), user["session_jti"], utcnow())
+
+
+def active_sessions(user: dict) -> list[dict]:
+    rows = sessions_repo.list_active(database(), user["_id"], utcnow())
+    return [
+        {
+            "id": s["_id"],
+            "device": s.get("user_agent") or "Unknown device",
+            "ip": s.get("ip"),
+            "created_at": s["created_at"],
+            "last_seen_at": s["last_seen_at"],
+            "expires_at": s["expires_at"],
+            "current": s["_id"] == user.get("session_id"),
+        }
+        for s in rows
+    ]
+
+
+def revoke_session(user: dict, session_id: str | None) -> None:
+    if session_id is None or not sessions_repo.revoke(database(), user["_id"], session_id, utcnow()):
+        raise ApiError("session_not_found", "We couldn't find that session. It may already be signed out.", 404)
+
+
+def revoke_all_sessions(user_id: str) -> int:
+    return sessions_repo.revoke_all(database(), user_id, utcnow())
+
+
+def public_user(user: dict) -> dict:
+    return {"id": user["_id"], "email": user["email"], "display_name": user.get("display_name"),
+            "role": user.get("role", users_repo.MEMBER), "disabled": bool(user.get("disabled_at"))}
+
+
+def disable_user(admin: dict, user_id: str | None) -> tuple[dict, int]:
+    """Disable an account and revoke every session it has."""
+    db = database()
+    user = users_repo.get(db, user_id) if user_id else None
+    if user is None:
+        raise ApiError("user_not_found", "We couldn't find that member.", 404)
+    if user["_id"] == admin["_id"]:
+        raise ApiError("cannot_disable_self", "You can't disable your own account.", 400)
+    users_repo.disable(db, user["_id"], utcnow())
+    revoked = revoke_all_sessions(user["_id"])
+    return users_repo.get(db, user["_id"]), revoked
+
+
+def enable_user(user_id: str | None) -> dict:
+    db = database()
+    user = users_repo.get(db, user_id) if user_id else None
+    if user is None:
+        raise ApiError("user_not_found", "We couldn't find that member.", 404)
+    users_repo.enable(db, user["_id"])
+    return users_repo.get(db, user["_id"])

@@ -1,0 +1,153 @@
+"""Security headers on every response and CSRF protection for browser writes.
+
+CSRF (double submit): a random `csrf_token` cookie (readable by our own
+scripts, not HttpOnly) must be echoed in the `X-CSRF-Token` header or a
+`csrf_token` form field, compared in constant time. It is required for every
+unsafe request (POST/PUT/PATCH/DELETE) that carries the session cookie, and
+for unauthenticated requests whose body a cross-site HTML form could send
+(form-encoded, multipart, text/plain: this stops "login CSRF"). Exempt:
+requests with `Authorization: Bearer` (a browser never attaches one to a
+cross-site request) and cookie-less JSON requests (a cross-site page cannot
+send `Content-Type: application/json` without a CORS preflight, which we
+never grant).
+
+Also: Flask's own signed-cookie session is renamed so it can never overwrite
+the session JWT cookie, which shares the SESSION_COOKIE_NAME setting.
+"""
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+
+from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
+
+from auction_app.errors import ApiError
+
+CSRF_COOKIE = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_CSRF_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+# Content types a cross-site <form> (or a no-cors fetch) can send without a preflight.
+FORM_TYPES = {"", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
+# Pages that show a member's account or carry a sign-in token: never cached, never referred.
+PRIVATE_PREFIXES = ("/auth/", "/account", "/admin", "/api/auth/", "/api/account", "/api/admin")
+TOKEN_PAGES = ("/auth/",)
+
+class _RequestState(dict):
+    """Per-request scratch values (attribute access). Kept on the request's WSGI
+    environ rather than flask.g, because g belongs to the app context, which can
+    outlive a request (a test holding an app context shares g across requests)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+
+def state() -> _RequestState:
+    return request.environ.setdefault("auction.request_state", _RequestState())
+
+
+CSRF_MESSAGE = ("This form has expired or didn't come from this site, so we didn't act on it. "
+                "Please go back, reload the page and try again.")
+
+
+class _FlaskSessionInterface(SecureCookieSessionInterface):
+    """Flask's own session under its own cookie name (the product does not use it)."""
+
+    def get_cookie_name(self, app) -> str:
+        return "auction_flask"
+
+
+def csrf_token() -> str:
+    """The CSRF token for this browser (Jinja global). Set as a cookie on the response if new."""
+    token = state().get("_csrf_token")
+    if token:
+        return token
+    existing = request.cookies.get(CSRF_COOKIE, "")
+    if _CSRF_RE.fullmatch(existing):
+        token = existing
+    else:
+        token = secrets.token_urlsafe(32)
+        state()._csrf_new = True
+    state()._csrf_token = token
+    return token
+
+
+def rotate_csrf_token() -> str:
+    """A fresh token (on sign-in), so a token planted before sign-in is useless after it."""
+    token = secrets.token_urlsafe(32)
+    state()._csrf_token = token
+    state()._csrf_new = True
+    return token
+
+
+def csrf_required() -> bool:
+    if request.method in SAFE_METHODS:
+        return False
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return False
+    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
+        return True
+    return request.mimetype in FORM_TYPES
+
+
+def _submitted_csrf() -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.get(CSRF_FIELD, "")
+    return ""
+
+
+def check_csrf() -> None:
+    if not csrf_required():
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    submitted = _submitted_csrf()
+    if not (_CSRF_RE.fullmatch(cookie) and submitted and hmac.compare_digest(cookie.encode(), submitted.encode())):
+        raise ApiError("csrf_failed", CSRF_MESSAGE, 403)
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    path = request.path
+    if path.startswith(TOKEN_PAGES) or state().get("no_referrer"):
+        headers["Referrer-Policy"] = "no-referrer"
+    else:
+        headers.setdefault("Referrer-Policy", "same-origin")
+    if path.startswith(PRIVATE_PREFIXES) or state().get("private_page"):
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if current_app.config["PUBLIC_BASE_URL"].startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if state().get("_csrf_new"):
+        response.set_cookie(CSRF_COOKIE, state()._csrf_token, max_age=7 * 86400, httponly=False,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax", path="/")
+    return response
+
+
+def init_app(app) -> None:
+    app.session_interface = _FlaskSessionInterface()
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.before_request(check_csrf)
+    app.after_request(add_security_headers)
