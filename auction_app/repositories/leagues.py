@@ -1,0 +1,101 @@
+"""Leagues and their membership.
+
+Timestamps in updates are written with `$currentDate`: see
+docs/mongodb-compatibility.md for why `$set` is never used for datetimes.
+
+Membership is kept inside the league document (`members` map keyed by user id,
+plus `member_ids` for the index), so joining, leaving and the member limit are
+one atomic conditional update each: two people racing for the last seat can
+never both get it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+SETUP = "setup"          # not started: settings editable, members may join and leave
+RUNNING = "running"      # auction live (running or paused)
+COMPLETED = "completed"  # auction over
+
+
+def insert(db: Database, league: dict) -> None:
+    db.leagues.insert_one(league)
+
+
+def get(db: Database, league_id: str) -> dict | None:
+    if not isinstance(league_id, str):
+        return None
+    return db.leagues.find_one({"_id": league_id})
+
+
+def by_invite_token(db: Database, token: str) -> dict | None:
+    return db.leagues.find_one({"invite_token": token})
+
+
+def for_member(db: Database, user_id: str) -> list[dict]:
+    # `$in` rather than plain equality: the same query on real MongoDB (served by the
+    # member_ids multikey index), but nx-27017 finds nothing for array equality
+    # once that index exists (count_documents does; find does not).
+    return list(db.leagues.find({"member_ids": {"$in": [user_id]}}).sort("created_at", -1))
+
+
+def join(db: Database, league_id: str, user_id: str, member: dict, *, invite_token: str | None) -> dict | None:
+    """Add a member if the league is open, has room and they're not in it. None if not."""
+    query = {
+        "_id": league_id,
+        "status": SETUP,
+        f"members.{user_id}": {"$exists": False},
+        "$expr": {"$lt": ["$member_count", "$settings.max_members"]},
+    }
+    if invite_token is not None:
+        query["invite_token"] = invite_token
+    return db.leagues.find_one_and_update(
+        query,
+        {"$set": {f"members.{user_id}": member}, "$push": {"member_ids": user_id}, "$inc": {"member_count": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def remove_member(db: Database, league_id: str, user_id: str) -> bool:
+    """Remove a (non-commissioner) member before the auction starts."""
+    result = db.leagues.update_one(
+        {"_id": league_id, "status": SETUP, f"members.{user_id}": {"$exists": True},
+         "commissioner_id": {"$ne": user_id}},
+        {"$unset": {f"members.{user_id}": ""}, "$pull": {"member_ids": user_id}, "$inc": {"member_count": -1}},
+    )
+    return result.modified_count == 1
+
+
+def update_setup(db: Database, league_id: str, fields: dict, *, where: dict | None = None) -> dict | None:
+    """Change settings/teams while the auction has not started.
+
+    `where` adds conditions (e.g. the `updated_at` and `member_count` that were
+    read), so an edit never overwrites a change made in between.
+    """
+    return db.leagues.find_one_and_update(
+        {**(where or {}), "_id": league_id, "status": SETUP}, {"$set": fields},
+        return_document=ReturnDocument.AFTER)
+
+
+def rotate_invite(db: Database, league_id: str, new_token: str) -> bool:
+    return db.leagues.update_one({"_id": league_id}, {"$set": {"invite_token": new_token}}).modified_count == 1
+
+
+def mark_started(db: Database, league_id: str, auction_id: str, now: datetime) -> bool:
+    result = db.leagues.update_one(
+        {"_id": league_id, "status": SETUP},
+        {"$set": {"status": RUNNING, "auction_id": auction_id}, "$currentDate": {"started_at": True}},
+    )
+    return result.modified_count == 1
+
+
+def mark_completed(db: Database, league_id: str, now: datetime) -> bool:
+    result = db.leagues.update_one(
+        {"_id": league_id, "status": RUNNING}, {"$set": {"status": COMPLETED}, "$currentDate": {"completed_at": True}})
+    return result.modified_count == 1
+
+
+def set_fields(db: Database, league_id: str, fields: dict) -> None:
+    db.leagues.update_one({"_id": league_id}, {"$set": fields})

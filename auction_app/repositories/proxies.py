@@ -1,0 +1,37 @@
+"""Proxy bids: a member's hidden maximum for a team. Never shown to other members."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo.database import Database
+
+
+def _id(league_id: str, user_id: str, team_key: str) -> str:
+    return f"{league_id}:{user_id}:{team_key}"
+
+
+def set_max(db: Database, league_id: str, user_id: str, team_key: str, max_amount: int, now: datetime) -> None:
+    # created_at changes with the amount: a new maximum queues behind earlier equal ones.
+    db.proxies.update_one(
+        {"_id": _id(league_id, user_id, team_key)},
+        {"$set": {"league_id": league_id, "user_id": user_id, "team_key": team_key,
+                  "max_amount": max_amount, "created_at": now}},
+        upsert=True,
+    )
+
+
+def clear(db: Database, league_id: str, user_id: str, team_key: str) -> bool:
+    return db.proxies.delete_one({"_id": _id(league_id, user_id, team_key)}).deleted_count == 1
+
+
+def clear_for_member(db: Database, league_id: str, user_id: str) -> int:
+    """Drop every maximum of someone who left (or was removed from) the league."""
+    return db.proxies.delete_many({"league_id": league_id, "user_id": user_id}).deleted_count
+
+
+def for_team(db: Database, league_id: str, team_key: str) -> list[dict]:
+    return list(db.proxies.find({"league_id": league_id, "team_key": team_key}))
+
+
+def for_user(db: Database, league_id: str, user_id: str) -> dict[str, int]:
+    return {p["team_key"]: p["max_amount"] for p in db.proxies.find({"league_id": league_id, "user_id": user_id})}

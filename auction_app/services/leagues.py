@@ -1,0 +1,627 @@
+"""Leagues, invitations, membership and proxy maximums: the business rules.
+
+No Flask here. Every function takes a database handle and plain values and
+either returns plain data or raises `LeagueError` (a stable code, a sentence a
+member understands, an HTTP-like status) that the route layer turns into a
+response.
+
+Authorization is decided here, once, for every operation on a league:
+
+* `member_league` is the only way an operation gets hold of a league. Anyone
+  who is not a member gets the same "not found" as for a league that does not
+  exist, so a member of league A learns nothing about league B.
+* Commissioner-only operations then call `require_commissioner` (403 for
+  members).
+
+Membership changes are single atomic conditional updates in the leagues
+repository (`join`, `remove_member`), so a race for the last seat can never
+overfill a league. When one of them does nothing we re-read the league and
+explain why (full, started, token rotated, already a member).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, fields
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from pymongo.database import Database
+
+from auction_app.domain.auction_rules import AuctionSettings, settings_problems
+from auction_app.domain.catalog import Catalog
+from auction_app.repositories import auctions as auctions_repo
+from auction_app.repositories import audit
+from auction_app.repositories import leagues as leagues_repo
+from auction_app.repositories import proxies as proxies_repo
+from auction_app.repositories import sports as sports_repo
+from auction_app.repositories._dates import as_utc
+
+SETUP, RUNNING, COMPLETED = leagues_repo.SETUP, leagues_repo.RUNNING, leagues_repo.COMPLETED
+
+SETTING_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(AuctionSettings))
+DEFAULT_MAX_MEMBERS = 16
+MIN_MEMBERS_LIMIT = 2
+MAX_MEMBERS_LIMIT = 50
+MAX_INVITATIONS = 50
+KINDS = ("real", "practice")
+LOT_ORDER_MODES = ("random", "custom")
+
+COMMISSIONER = "commissioner"
+MEMBER = "member"
+
+_random = secrets.SystemRandom()
+
+
+class LeagueError(Exception):
+    """A refusal a member should understand: stable code, plain sentence, status."""
+
+    def __init__(self, code: str, message: str, status: int = 400, *, details=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = details
+
+
+# --------------------------------------------------------------------------- ids and tokens
+
+def new_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def invite_link(base_url: str, league: dict) -> str:
+    return f"{base_url.rstrip('/')}/join/{league['invite_token']}"
+
+
+def spectator_link(base_url: str, league: dict) -> str:
+    return f"{base_url.rstrip('/')}/watch/{league['spectator_token']}"
+
+
+# --------------------------------------------------------------------------- access
+
+def _not_found() -> LeagueError:
+    return LeagueError("league_not_found", "We couldn't find that league.", 404)
+
+
+def member_league(db: Database, league_id, user_id: str) -> dict:
+    """The league if `user_id` is a member of it; otherwise 'not found' (existence is not revealed)."""
+    league = leagues_repo.get(db, league_id) if isinstance(league_id, str) else None
+    if league is None or user_id not in (league.get("members") or {}):
+        raise _not_found()
+    return league
+
+
+def is_commissioner(league: dict, user_id: str) -> bool:
+    return league.get("commissioner_id") == user_id
+
+
+def require_commissioner(league: dict, user_id: str, action: str) -> None:
+    if not is_commissioner(league, user_id):
+        raise LeagueError("not_commissioner", f"Only the commissioner can {action}.", 403)
+
+
+def _started(message: str) -> LeagueError:
+    return LeagueError("league_started", message, 409)
+
+
+# --------------------------------------------------------------------------- catalogs
+
+def catalogs(db: Database) -> list[Catalog]:
+    return sports_repo.all_catalogs(db)
+
+
+def catalog_view(catalog: Catalog) -> dict:
+    return {"key": catalog.key, "name": catalog.name, "sport": catalog.sport,
+            "teams": [asdict(t) for t in catalog.teams]}
+
+
+def _catalog_for(db: Database, sport_key) -> Catalog:
+    catalog = sports_repo.get(db, sport_key) if isinstance(sport_key, str) else None
+    if catalog is None:
+        known = ", ".join(c.key for c in sports_repo.all_catalogs(db)) or "none loaded yet"
+        raise LeagueError("unknown_sport", f"'{sport_key}' is not a sport we know (available: {known}).", 400,
+                          details=[f"'{sport_key}' is not a sport we know."])
+    return catalog
+
+
+# --------------------------------------------------------------------------- settings planning
+
+def _team_problems(catalog: Catalog, team_keys: list[str]) -> list[str]:
+    problems = []
+    if not team_keys:
+        problems.append("Pick at least one team for the auction.")
+    unknown = [k for k in dict.fromkeys(team_keys) if catalog.team(k) is None]
+    if unknown:
+        listed = ", ".join(f"'{k}'" for k in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        problems.append(f"{'This team is' if len(unknown) == 1 else 'These teams are'} not in the "
+                        f"{catalog.name}: {listed}.")
+    repeated = [k for k in dict.fromkeys(team_keys) if team_keys.count(k) > 1]
+    if repeated:
+        problems.append(f"Each team can be in the auction only once; repeated: {', '.join(repeated)}.")
+    return problems
+
+
+def _order_problems(team_keys: list[str], lot_order: list[str]) -> list[str]:
+    problems = []
+    wanted = set(team_keys)
+    missing = [k for k in team_keys if k not in lot_order]
+    extra = [k for k in dict.fromkeys(lot_order) if k not in wanted]
+    repeated = [k for k in dict.fromkeys(lot_order) if lot_order.count(k) > 1]
+    if missing:
+        problems.append(f"The lot order must list every team in the auction; missing: {', '.join(missing)}.")
+    if extra:
+        problems.append(f"The lot order lists teams that aren't in the auction: {', '.join(extra)}.")
+    if repeated:
+        problems.append(f"The lot order lists a team more than once: {', '.join(repeated)}.")
+    return problems
+
+
+def _plan_setup(catalog: Catalog, current: dict | None, changes: dict, member_count: int) -> dict:
+    """The league fields (settings, team_keys, lot_order) after applying `changes`.
+
+    `current` is the league being edited, or None for a new league. `changes`
+    holds only what the organiser sent (setting names, max_members, team_keys,
+    lot_order_mode, lot_order). Raises LeagueError with every problem at once.
+    """
+    problems: list[str] = []
+    base_settings = dict(current["settings"]) if current else {
+        **asdict(AuctionSettings()), "max_members": DEFAULT_MAX_MEMBERS, "lot_order_mode": "random"}
+    settings = dict(base_settings)
+    for name in SETTING_FIELDS:
+        if changes.get(name) is not None:
+            settings[name] = changes[name]
+
+    # Teams: default every team of the catalog; stored in catalog order for a stable display.
+    teams_changed = False
+    if changes.get("team_keys") is not None:
+        requested = list(changes["team_keys"])
+        team_problems = _team_problems(catalog, requested)
+        problems += team_problems
+        chosen = set(requested)
+        team_keys = [t.key for t in catalog.teams if t.key in chosen]
+        teams_changed = current is None or team_keys != list(current["team_keys"])
+    elif current is not None:
+        team_keys = list(current["team_keys"])
+        team_problems = []
+    else:
+        team_keys = [t.key for t in catalog.teams]
+        team_problems = []
+        teams_changed = True
+
+    max_members = changes.get("max_members")
+    if max_members is not None:
+        if not MIN_MEMBERS_LIMIT <= max_members <= MAX_MEMBERS_LIMIT:
+            problems.append(f"The maximum number of members must be between {MIN_MEMBERS_LIMIT} "
+                            f"and {MAX_MEMBERS_LIMIT}.")
+        elif max_members < member_count:
+            problems.append(f"The league already has {member_count} members, so the maximum can't be "
+                            f"lower than {member_count}.")
+        settings["max_members"] = max_members
+
+    if not team_problems:
+        auction_settings = AuctionSettings(**{name: settings[name] for name in SETTING_FIELDS})
+        problems += settings_problems(auction_settings, len(team_keys))
+
+    # Lot order: random (drawn now and recorded) or the commissioner's own.
+    sent_order = changes.get("lot_order")
+    mode = changes.get("lot_order_mode") or ("custom" if sent_order is not None else base_settings["lot_order_mode"])
+    current_order = list(current["lot_order"]) if current else []
+    if mode == "random":
+        if sent_order is not None:
+            problems.append("A lot order can only be given when the lot order mode is 'custom'.")
+            lot_order = current_order
+        elif teams_changed or base_settings["lot_order_mode"] != "random" or not current_order:
+            lot_order = list(team_keys)
+            _random.shuffle(lot_order)
+        else:
+            lot_order = current_order
+    else:
+        if sent_order is not None:
+            lot_order = list(sent_order)
+            if not team_problems:
+                problems += _order_problems(team_keys, lot_order)
+        elif current is not None and base_settings["lot_order_mode"] == "custom":
+            # Keep the commissioner's order for the teams that stay; new teams go last.
+            lot_order = [k for k in current_order if k in team_keys]
+            lot_order += [k for k in team_keys if k not in lot_order]
+        else:
+            lot_order = []
+            problems.append("Please give the lot order (every team in the auction, once) "
+                            "when choosing a custom order.")
+    settings["lot_order_mode"] = mode
+
+    if problems:
+        raise LeagueError("invalid_settings", " ".join(problems), 400, details=problems)
+    return {"settings": settings, "team_keys": team_keys, "lot_order": lot_order}
+
+
+# --------------------------------------------------------------------------- create / read / update
+
+def _display_name(user: dict) -> str:
+    name = (user.get("display_name") or "").strip()
+    return name or (user.get("email") or "member").split("@")[0]
+
+
+def create_league(db: Database, user: dict, *, name: str, sport_key: str, now: datetime,
+                  kind: str = "real", changes: dict | None = None) -> dict:
+    """Create a league; its creator becomes commissioner and first member."""
+    catalog = _catalog_for(db, sport_key)
+    plan = _plan_setup(catalog, None, changes or {}, member_count=1)
+    user_id = user["_id"]
+    league = {
+        "_id": new_id(),
+        "name": name,
+        "sport_key": catalog.key,
+        "kind": kind,
+        "commissioner_id": user_id,
+        "status": SETUP,
+        "settings": plan["settings"],
+        "team_keys": plan["team_keys"],
+        "lot_order": plan["lot_order"],
+        "invite_token": new_token(),
+        "spectator_token": new_token(),
+        "members": {user_id: {"name": _display_name(user), "role": COMMISSIONER, "joined_at": now}},
+        "member_ids": [user_id],
+        "member_count": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    leagues_repo.insert(db, league)
+    audit.record(db, league["_id"], user_id, "league_created", now, name=name, sport_key=catalog.key)
+    return leagues_repo.get(db, league["_id"]) or league
+
+
+def my_leagues(db: Database, user_id: str) -> list[dict]:
+    return leagues_repo.for_member(db, user_id)
+
+
+def update_league(db: Database, league_id, user_id: str, *, now: datetime, name: str | None = None,
+                  changes: dict | None = None) -> dict:
+    """Change name/settings/teams/lot order: commissioner only, before the auction starts."""
+    changes = changes or {}
+    for _attempt in range(3):
+        league = member_league(db, league_id, user_id)
+        require_commissioner(league, user_id, "change the league's settings")
+        if league["status"] != SETUP:
+            raise _started("The auction has started, so settings can't change any more.")
+        catalog = _catalog_for(db, league["sport_key"])
+        plan = _plan_setup(catalog, league, changes, member_count=league["member_count"])
+        update = dict(plan, updated_at=now)
+        if name is not None:
+            update["name"] = name
+        # Only if nobody changed the league meanwhile (another edit, a join that the
+        # new maximum must still leave room for): otherwise re-read and decide again.
+        where = {"updated_at": league["updated_at"], "member_count": league["member_count"]}
+        updated = leagues_repo.update_setup(db, league["_id"], update, where=where)
+        if updated is not None:
+            changed = sorted(k for k in changes if changes[k] is not None) + (["name"] if name else [])
+            audit.record(db, league["_id"], user_id, "league_updated", now, fields=",".join(changed))
+            return updated
+    raise LeagueError("conflict", "The league changed while you were saving. Please reload and try again.", 409)
+
+
+def rotate_invite(db: Database, league_id, user_id: str, now: datetime) -> dict:
+    league = member_league(db, league_id, user_id)
+    require_commissioner(league, user_id, "change the invite link")
+    leagues_repo.rotate_invite(db, league["_id"], new_token())
+    audit.record(db, league["_id"], user_id, "invite_rotated", now)
+    return leagues_repo.get(db, league["_id"])
+
+
+# --------------------------------------------------------------------------- views
+
+def _team_view(catalog: Catalog | None, key: str) -> dict:
+    team = catalog.team(key) if catalog else None
+    if team is None:  # a catalog update removed it; the league keeps the key
+        return {"key": key, "name": key, "short": key[:6].upper()}
+    return asdict(team)
+
+
+def _iso(value) -> str | None:
+    value = as_utc(value)  # the local emulator reads `$set` dates back as strings
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+def members_view(league: dict) -> list[dict]:
+    members = [
+        {"user_id": uid, "name": m.get("name"), "role": m.get("role"), "joined_at": _iso(m.get("joined_at"))}
+        for uid, m in (league.get("members") or {}).items()
+    ]
+    members.sort(key=lambda m: (m["role"] != COMMISSIONER, m["joined_at"] or "", m["user_id"]))
+    return members
+
+
+def league_view(db: Database, league: dict, user_id: str, base_url: str) -> dict:
+    """Everything a member's league page needs. Invite link only for the commissioner."""
+    catalog = sports_repo.get(db, league["sport_key"])
+    commissioner = (league.get("members") or {}).get(league["commissioner_id"], {})
+    view = {
+        "id": league["_id"],
+        "name": league["name"],
+        "kind": league.get("kind", "real"),
+        "status": league["status"],
+        "sport": {"key": league["sport_key"], "name": catalog.name if catalog else league["sport_key"],
+                  "sport": catalog.sport if catalog else None},
+        "commissioner": {"user_id": league["commissioner_id"], "name": commissioner.get("name")},
+        "my_role": COMMISSIONER if is_commissioner(league, user_id) else MEMBER,
+        "settings": dict(league["settings"]),
+        "teams": [_team_view(catalog, k) for k in league["team_keys"]],
+        "lot_order": [dict(_team_view(catalog, k), position=i) for i, k in enumerate(league["lot_order"], 1)],
+        "members": members_view(league),
+        "member_count": league["member_count"],
+        "max_members": league["settings"]["max_members"],
+        "spectator_link": spectator_link(base_url, league),
+        "auction_id": league.get("auction_id"),
+        "created_at": _iso(league.get("created_at")),
+        "updated_at": _iso(league.get("updated_at")),
+    }
+    if is_commissioner(league, user_id):
+        view["invite_link"] = invite_link(base_url, league)
+    return view
+
+
+def league_summary(league: dict, user_id: str) -> dict:
+    commissioner = (league.get("members") or {}).get(league["commissioner_id"], {})
+    return {
+        "id": league["_id"],
+        "name": league["name"],
+        "kind": league.get("kind", "real"),
+        "status": league["status"],
+        "sport_key": league["sport_key"],
+        "my_role": COMMISSIONER if is_commissioner(league, user_id) else MEMBER,
+        "commissioner_name": commissioner.get("name"),
+        "member_count": league["member_count"],
+        "max_members": league["settings"]["max_members"],
+        "team_count": len(league["team_keys"]),
+        "auction_id": league.get("auction_id"),
+        "created_at": _iso(league.get("created_at")),
+    }
+
+
+# --------------------------------------------------------------------------- invitations and joining
+
+INVITE_INVALID = "This invite link is no longer valid. Ask the commissioner for a new one."
+
+
+def _invite_invalid() -> LeagueError:
+    return LeagueError("invite_invalid", INVITE_INVALID, 404)
+
+
+def _league_by_token(db: Database, token) -> dict:
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        raise _invite_invalid()
+    league = leagues_repo.by_invite_token(db, token)
+    if league is None:
+        raise _invite_invalid()
+    return league
+
+
+def _join_refusal(league: dict, user_id: str) -> LeagueError | None:
+    """Why `user_id` can't join `league` now (None if nothing stops them)."""
+    if user_id in (league.get("members") or {}):
+        return LeagueError("already_member", f"You're already a member of {league['name']}.", 409,
+                           details={"league_id": league["_id"]})
+    if league["status"] != SETUP:
+        return _started(f"The auction for {league['name']} has already started, so new members can't join.")
+    if league["member_count"] >= league["settings"]["max_members"]:
+        return LeagueError("league_full", f"{league['name']} is full: it already has "
+                                          f"{league['settings']['max_members']} members. "
+                                          "Ask the commissioner to make room.", 409)
+    return None
+
+
+def invite_preview(db: Database, token, user_id: str | None = None) -> dict:
+    """What the join page shows before someone joins."""
+    league = _league_by_token(db, token)
+    catalog = sports_repo.get(db, league["sport_key"])
+    commissioner = (league.get("members") or {}).get(league["commissioner_id"], {})
+    refusal = _join_refusal(league, user_id or "")
+    return {
+        "league": {
+            "name": league["name"],
+            "sport": {"key": league["sport_key"], "name": catalog.name if catalog else league["sport_key"]},
+            "commissioner_name": commissioner.get("name"),
+            "member_count": league["member_count"],
+            "max_members": league["settings"]["max_members"],
+            "status": league["status"],
+            "team_count": len(league["team_keys"]),
+            "budget": league["settings"]["budget"],
+            "roster_slots": league["settings"]["roster_slots"],
+        },
+        "can_join": refusal is None,
+        "reason": None if refusal is None else {"code": refusal.code, "message": refusal.message},
+        "league_id": league["_id"] if refusal is not None and refusal.code == "already_member" else None,
+    }
+
+
+def join_with_invite(db: Database, token, user: dict, now: datetime) -> dict:
+    """Join the league the invite token belongs to. One atomic conditional update."""
+    league = _league_by_token(db, token)
+    user_id = user["_id"]
+    member = {"name": _display_name(user), "role": MEMBER, "joined_at": now}
+    joined = leagues_repo.join(db, league["_id"], user_id, member, invite_token=token)
+    if joined is not None:
+        audit.record(db, league["_id"], user_id, "member_joined", now)
+        return joined
+    # Nothing changed: say why, from the league as it is now.
+    current = leagues_repo.get(db, league["_id"])
+    if current is None:
+        raise _invite_invalid()
+    refusal = _join_refusal(current, user_id)
+    if refusal is not None and refusal.code == "already_member":
+        raise refusal
+    if current.get("invite_token") != token:
+        raise _invite_invalid()
+    if refusal is not None:
+        raise refusal
+    raise LeagueError("join_failed", "We couldn't add you just now. Please try again.", 409)
+
+
+def check_invitation_emails(emails: list[str]) -> tuple[list[str], list[dict]]:
+    """Split addresses into ones we'll invite (normalised) and ones we won't, with reasons."""
+    accepted: list[str] = []
+    rejected: list[dict] = []
+    seen: set[str] = set()
+    for raw in emails:
+        try:
+            address = validate_email(raw, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            rejected.append({"email": raw, "code": "invalid_email", "reason": str(exc)})
+            continue
+        if address.lower() in seen:
+            rejected.append({"email": raw, "code": "duplicate", "reason": "This address is listed more than once."})
+            continue
+        seen.add(address.lower())
+        accepted.append(address)
+    return accepted, rejected
+
+
+def plan_invitations(db: Database, league_id, user_id: str, emails: list[str], now: datetime) -> tuple[dict, list[str], list[dict]]:
+    """Check the commissioner may invite and which addresses to send to. The caller queues the mail."""
+    league = member_league(db, league_id, user_id)
+    require_commissioner(league, user_id, "send invitations")
+    if league["status"] != SETUP:
+        raise _started("The auction has started, so nobody new can join.")
+    if league["member_count"] >= league["settings"]["max_members"]:
+        raise LeagueError("league_full", f"{league['name']} is full, so there is nobody more to invite. "
+                                         "Raise the maximum number of members first.", 409)
+    accepted, rejected = check_invitation_emails(emails)
+    if accepted:
+        audit.record(db, league["_id"], user_id, "invitations_sent", now, count=len(accepted))
+    return league, accepted, rejected
+
+
+def invitation_context(db: Database, league_id: str, inviter_id: str, base_url: str) -> dict | None:
+    """What an invitation email says, from the league as it is when the email is sent.
+
+    None when there is nothing to invite to any more (league gone or started).
+    """
+    league = leagues_repo.get(db, league_id)
+    if league is None or league["status"] != SETUP:
+        return None
+    catalog = sports_repo.get(db, league["sport_key"])
+    inviter = (league.get("members") or {}).get(inviter_id) or \
+        (league.get("members") or {}).get(league["commissioner_id"], {})
+    return {
+        "league_name": league["name"],
+        "sport_name": catalog.name if catalog else league["sport_key"],
+        "inviter_name": inviter.get("name") or "Your commissioner",
+        "invite_link": invite_link(base_url, league),
+        "budget": league["settings"]["budget"],
+        "roster_slots": league["settings"]["roster_slots"],
+        "member_count": league["member_count"],
+        "max_members": league["settings"]["max_members"],
+    }
+
+
+# --------------------------------------------------------------------------- leaving and removal
+
+def leave_league(db: Database, league_id, user_id: str, now: datetime) -> None:
+    league = member_league(db, league_id, user_id)
+    if is_commissioner(league, user_id):
+        raise LeagueError("commissioner_cannot_leave",
+                          "You're the commissioner, so you can't leave your own league.", 409)
+    if league["status"] != SETUP:
+        raise _started("The auction has started, so members can't leave any more.")
+    if not leagues_repo.remove_member(db, league["_id"], user_id):
+        current = member_league(db, league["_id"], user_id)  # 404 if already gone
+        if current["status"] != SETUP:
+            raise _started("The auction has started, so members can't leave any more.")
+        raise LeagueError("leave_failed", "We couldn't take you out of the league just now. Please try again.", 409)
+    proxies_repo.clear_for_member(db, league["_id"], user_id)
+    audit.record(db, league["_id"], user_id, "member_left", now)
+
+
+def remove_member(db: Database, league_id, actor_id: str, target_id, now: datetime) -> dict:
+    league = member_league(db, league_id, actor_id)
+    require_commissioner(league, actor_id, "remove members")
+    if target_id == league["commissioner_id"]:
+        raise LeagueError("cannot_remove_commissioner", "The commissioner can't be removed from the league.", 400)
+    if not isinstance(target_id, str) or target_id not in league["members"]:
+        raise LeagueError("member_not_found", "That person isn't a member of this league.", 404)
+    if league["status"] != SETUP:
+        raise _started("The auction has started, so members can't be removed any more.")
+    name = league["members"][target_id].get("name")
+    if not leagues_repo.remove_member(db, league["_id"], target_id):
+        current = leagues_repo.get(db, league["_id"])
+        if current is None or target_id not in current["members"]:
+            raise LeagueError("member_not_found", "That person isn't a member of this league.", 404)
+        if current["status"] != SETUP:
+            raise _started("The auction has started, so members can't be removed any more.")
+        raise LeagueError("remove_failed", "We couldn't remove that member just now. Please try again.", 409)
+    proxies_repo.clear_for_member(db, league["_id"], target_id)
+    audit.record(db, league["_id"], actor_id, "member_removed", now, member_id=target_id, member_name=name)
+    return leagues_repo.get(db, league["_id"])
+
+
+# --------------------------------------------------------------------------- proxy maximums
+
+_CLOSED_LOT_STATUSES = {"sold", "passed"}
+
+
+def _team_closed(db: Database, league: dict, team_key: str) -> bool:
+    """Whether the running auction has already sold (or finally passed on) this team.
+
+    Reads the auction's per-team lot status when present (`lots` as a map keyed by
+    team or a list of lots with `team_key`); the engine checks again when it bids.
+    """
+    auction = auctions_repo.get(db, league.get("auction_id")) if league.get("auction_id") else None
+    if not auction:
+        return False
+    lots = auction.get("lots")
+    if isinstance(lots, dict):
+        lot = lots.get(team_key)
+        return isinstance(lot, dict) and lot.get("status") in _CLOSED_LOT_STATUSES
+    if isinstance(lots, list):
+        return any(isinstance(lot, dict) and lot.get("team_key") == team_key
+                   and lot.get("status") in _CLOSED_LOT_STATUSES for lot in lots)
+    return False
+
+
+def _team_name(db: Database, league: dict, team_key: str) -> str:
+    return _team_view(sports_repo.get(db, league["sport_key"]), team_key)["name"]
+
+
+def _proxy_target(db: Database, league_id, user_id: str, team_key) -> dict:
+    league = member_league(db, league_id, user_id)
+    if league["status"] == COMPLETED:
+        raise LeagueError("auction_over", "The auction is over, so maximums can't change any more.", 409)
+    if not isinstance(team_key, str) or team_key not in league["team_keys"]:
+        raise LeagueError("unknown_team", "That team isn't in this league's auction.", 404)
+    if league["status"] == RUNNING and _team_closed(db, league, team_key):
+        raise LeagueError("team_sold", f"{_team_name(db, league, team_key)} has already been sold.", 409)
+    return league
+
+
+def set_proxy(db: Database, league_id, user_id: str, team_key, max_amount: int, now: datetime) -> dict:
+    """Set my hidden maximum for a team. Returns all my maximums in this league."""
+    league = _proxy_target(db, league_id, user_id, team_key)
+    settings = league["settings"]
+    if max_amount < settings["min_bid"]:
+        raise LeagueError("proxy_too_low", f"Your maximum must be at least the minimum bid of "
+                                           f"{settings['min_bid']}.", 400)
+    if max_amount > settings["budget"]:
+        raise LeagueError("proxy_too_high", f"Your maximum can't be more than your budget of "
+                                            f"{settings['budget']}.", 400)
+    proxies_repo.set_max(db, league["_id"], user_id, team_key, max_amount, now)
+    return my_proxies(db, league["_id"], user_id)
+
+
+def clear_proxy(db: Database, league_id, user_id: str, team_key) -> dict:
+    league = _proxy_target(db, league_id, user_id, team_key)
+    if not proxies_repo.clear(db, league["_id"], user_id, team_key):
+        raise LeagueError("proxy_not_found", "You haven't set a maximum for that team.", 404)
+    return my_proxies(db, league["_id"], user_id)
+
+
+def my_proxies(db: Database, league_id, user_id: str) -> dict:
+    league = member_league(db, league_id, user_id)
+    mine = proxies_repo.for_user(db, league["_id"], user_id)
+    catalog = sports_repo.get(db, league["sport_key"])
+    return {"proxies": [dict(_team_view(catalog, key), team_key=key, max_amount=amount)
+                        for key, amount in sorted(mine.items(), key=lambda kv: league["lot_order"].index(kv[0])
+                                                  if kv[0] in league["lot_order"] else 10**6)]}

@@ -1,0 +1,31 @@
+"""League invitation emails: one task per address, sent through workers.email.send_email.
+
+The link is built when the email is sent, from PUBLIC_BASE_URL and the league's
+current invite token, so an invitation queued just before the commissioner
+rotated the link still carries a link that works.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from flask import current_app, render_template
+
+from auction_app.repositories import database
+from auction_app.services.leagues import invitation_context
+from workers.email import send_email
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="workers.invitations.send_invitation", soft_time_limit=30, time_limit=45)
+def send_invitation(league_id: str, email: str, inviter_id: str) -> bool:
+    context = invitation_context(database(), league_id, inviter_id, current_app.config["PUBLIC_BASE_URL"])
+    if context is None:
+        log.info("invitation not sent: league %s is gone or has started", league_id)
+        return False
+    subject = f"{context['inviter_name']} invited you to {context['league_name']} on Club Auction"
+    text = render_template("email/invitation.txt", **context)
+    html = render_template("email/invitation.html", **context)
+    send_email.delay(email, subject, text, html)
+    return True
