@@ -10,7 +10,7 @@ import logging
 from flask import Flask
 
 import config as settings_module
-from auction_app import cli, errors, observability, realtime
+from auction_app import cli, errors, observability, realtime, security
 from auction_app.extensions import limiter, mail, mongo, socketio
 
 
@@ -58,6 +58,19 @@ def _register_blueprints(app: Flask) -> None:
     from auction_app.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
+    # Sign-in, sessions, account and admin pages and API (issue 3); CSRF + security headers.
+    from auction_app import auth
+
+    auth.init_app(app)
+    security.init_app(app)
+    # Leagues, invitations, membership and proxy maximums API (issue 4).
+    from auction_app.leagues import bp as leagues_bp
+
+    app.register_blueprint(leagues_bp)
+    # The live auction: REST, Socket.IO room, results and exports (issue 4).
+    from auction_app.auction import bp as auction_bp
+
+    app.register_blueprint(auction_bp)
     if app.config["ENV_NAME"] == "development":
         # The caught-mail page exists only on a developer's machine.
         from auction_app.devmail import bp as devmail_bp

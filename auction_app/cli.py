@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from auction_app import backup as backup_module
 from auction_app.db import create_indexes
@@ -14,6 +15,8 @@ def init_app(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(announce_command)
+    app.cli.add_command(load_catalogs_command)
+    app.cli.add_command(make_admin_command)
 
 
 @click.command("create-indexes")
@@ -51,3 +54,61 @@ def announce_command(message, level):
 
     broadcast_announcement.delay(message, level)
     click.echo("Announcement queued.")
+
+
+@click.command("make-admin")
+@with_appcontext
+@click.argument("email")
+def make_admin_command(email):
+    """Make EMAIL an administrator (creates the account if missing)."""
+    from datetime import datetime, timezone
+
+    from auction_app.auth.schemas import normalize_email
+    from auction_app.repositories import users
+
+    try:
+        address = normalize_email(email)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from None
+    user, created = users.get_or_create(database(), address, datetime.now(timezone.utc))
+    users.set_role(database(), user["_id"], users.ADMIN)
+    click.echo(f"{address} is now an administrator{' (account created)' if created else ''}.")
+
+
+@click.command("load-catalogs")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@with_appcontext
+def load_catalogs_command(files):
+    """Load or update sports catalogs: the bundled ones, or the given JSON files.
+
+    A catalog with a key already loaded is replaced (its teams are updated);
+    leagues already created keep the teams they chose. Every problem in a bad
+    file is listed, nothing from that file is written, and the command fails.
+    """
+    from pathlib import Path
+
+    from auction_app.domain.catalog import CatalogError, bundled_catalog_paths, load_catalog
+    from auction_app.repositories import sports
+
+    paths = [Path(f) for f in files] or bundled_catalog_paths()
+    if not paths:
+        raise click.ClickException("No catalog files were given and none are bundled with the app.")
+    failed = 0
+    for path in paths:
+        if not path.is_file():
+            click.echo(f"{path}: file not found.", err=True)
+            failed += 1
+            continue
+        try:
+            catalog = load_catalog(path)
+        except CatalogError as exc:
+            failed += 1
+            click.echo(f"{path}: not loaded, because:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  - {problem}", err=True)
+            continue
+        sports.upsert(database(), catalog)
+        click.echo(f"Loaded {catalog.name} ({catalog.key}): {len(catalog.teams)} teams.")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths)} catalog file(s) could not be loaded; "
+                                   "fix the problems above and run the command again.")

@@ -89,23 +89,31 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("invite_token", ASCENDING)], name="invite_token"),
         IndexModel([("sport_key", ASCENDING)], name="sport_key"),
         IndexModel([("commissioner_id", ASCENDING)], name="commissioner_id"),
-    ],
-    "participants": [
-        IndexModel([("league_id", ASCENDING), ("user_id", ASCENDING)], name="league_user_unique", unique=True),
-        IndexModel([("user_id", ASCENDING)], name="user_id"),
+        # Membership lives in the league document (members map + member_ids), so a
+        # join is one atomic conditional update; this multikey index serves the
+        # seed's participants (leagueId, userId) lookups ("my leagues", "is member").
+        IndexModel([("member_ids", ASCENDING)], name="member_ids"),
     ],
     "auctions": [
         IndexModel([("status", ASCENDING), ("league_id", ASCENDING)], name="status_league"),
-    ],
-    "lots": [
-        IndexModel([("auction_id", ASCENDING), ("team_key", ASCENDING), ("round", ASCENDING)], name="auction_team_round_unique", unique=True),
-        IndexModel([("status", ASCENDING), ("ends_at", ASCENDING)], name="status_ends_at"),
+        IndexModel([("league_id", ASCENDING)], name="league_id_unique", unique=True),
     ],
     "bids": [
         IndexModel([("auction_id", ASCENDING), ("seq", ASCENDING)], name="auction_seq_unique", unique=True),
-        IndexModel([("auction_id", ASCENDING), ("user_id", ASCENDING), ("idempotency_key", ASCENDING)], name="idempotency_unique", unique=True),
+        IndexModel([("auction_id", ASCENDING), ("user_id", ASCENDING), ("idempotency_key", ASCENDING)],
+                   name="idempotency_unique", unique=True),
         IndexModel([("user_id", ASCENDING)], name="user_id"),
         IndexModel([("lot_id", ASCENDING)], name="lot_id"),
+    ],
+    "auction_log": [
+        IndexModel([("auction_id", ASCENDING), ("seq", ASCENDING)], name="auction_seq_unique", unique=True),
+    ],
+    "proxies": [
+        IndexModel([("league_id", ASCENDING), ("team_key", ASCENDING)], name="league_team"),
+        IndexModel([("league_id", ASCENDING), ("user_id", ASCENDING)], name="league_user"),
+    ],
+    "audit": [
+        IndexModel([("league_id", ASCENDING), ("at", ASCENDING)], name="league_at"),
     ],
     "sports": [
         IndexModel([("key", ASCENDING)], name="key_unique", unique=True),

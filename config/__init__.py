@@ -10,8 +10,8 @@ import os
 from typing import Mapping
 
 # Values that only ever make sense on a developer's machine. Production refuses them.
-DEV_SECRET = "dev-only-secret-change-me"
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me"
+DEV_SECRET = "dev-only-secret-change-me-not-for-production"
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-not-for-production"
 
 
 class ConfigurationError(RuntimeError):
@@ -63,6 +63,10 @@ class BaseConfig:
         self.SESSION_COOKIE_NAME = env.get("SESSION_COOKIE_NAME") or "auction_session"
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), True)
         self.MAGIC_LINK_MINUTES = _int(env, "MAGIC_LINK_MINUTES", 15)
+        # Wrong 6-digit sign-in code attempts before that code dies (docs/security.md).
+        self.SIGN_IN_CODE_ATTEMPTS = _int(env, "SIGN_IN_CODE_ATTEMPTS", 5)
+        # A session's last_seen_at is written at most once per this many seconds, not per request.
+        self.SESSION_TOUCH_SECONDS = _int(env, "SESSION_TOUCH_SECONDS", 60)
 
         self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.MONGO_URL = env.get("MONGO_URL") or "mongodb://127.0.0.1:27017/?directConnection=true"

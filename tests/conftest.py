@@ -84,10 +84,13 @@ def client(app):
 
 @pytest.fixture
 def db(app):
+    """The test database handle. No app context is left open: test-client requests
+    must each get their own (and their own `g`), exactly as in production."""
     from auction_app.extensions import mongo
 
     with app.app_context():
-        yield mongo.db
+        handle = mongo.db
+    return handle
 
 
 @pytest.fixture
@@ -124,11 +127,44 @@ def celery_app(app):
     return app.extensions["celery"]
 
 
+class WorkerProcess:
+    """A real Celery worker process that a test may kill and start again."""
+
+    def __init__(self, env, workdir, celery_app, name, queues):
+        self.env, self.workdir, self.celery_app, self.name, self.queues = env, workdir, celery_app, name, queues
+        self.proc = None
+        self.generation = 0
+
+    def start(self):
+        self.generation += 1
+        node = f"{self.name}g{self.generation}"
+        self.proc = services.start_worker(self.env, self.workdir, name=node, queues=self.queues)
+        services.wait_for_worker(self.celery_app, node)
+        return self
+
+    def kill(self):
+        import signal
+
+        services.stop_process(self.proc, sig=signal.SIGKILL)
+
+    def stop(self):
+        services.stop_process(self.proc)
+
+
 @pytest.fixture(scope="session")
 def worker(service_env, workdir, celery_app, app):
-    """One real Celery worker process consuming every queue."""
-    proc = services.start_worker(service_env, workdir, name="w1")
-    services.wait_for_worker(celery_app, "w1")
+    """Real Celery workers: one for default/email/maintenance, one for lot timers."""
+    general = WorkerProcess(service_env, workdir, celery_app, "general", "default,email,maintenance").start()
+    timers = WorkerProcess(service_env, workdir, celery_app, "timers", "timers").start()
+    yield {"general": general, "timers": timers}
+    timers.stop()
+    general.stop()
+
+
+@pytest.fixture(scope="session")
+def beat(service_env, workdir, worker):
+    """Exactly one celery beat, as in production (it drives the lot-clock sweep)."""
+    proc = services.start_beat(service_env, workdir)
     yield proc
     services.stop_process(proc)
 
@@ -139,3 +175,17 @@ def web(service_env, workdir, web_port, app):
     proc, base = services.start_web(service_env, workdir, port=web_port)
     yield base
     services.stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def catalogs(app):
+    """The bundled sports catalogs (Premier League, IPL...) loaded into the test database."""
+    from auction_app.domain.catalog import bundled_catalog_paths, load_catalog
+    from auction_app.extensions import mongo
+    from auction_app.repositories import sports
+
+    loaded = [load_catalog(path) for path in bundled_catalog_paths()]
+    with app.app_context():
+        for catalog in loaded:
+            sports.upsert(mongo.db, catalog)
+    return {c.key: c for c in loaded}

@@ -14,8 +14,12 @@ from kombu import Exchange, Queue
 QUEUES = ("timers", "default", "email", "maintenance")
 
 TASK_ROUTES = {
+    # The sweep is the safety net for dead timer workers, so it must not depend on them.
+    "workers.timers.sweep_auctions": {"queue": "default"},
     "workers.timers.*": {"queue": "timers"},
     "workers.email.*": {"queue": "email"},
+    "workers.invitations.*": {"queue": "email"},
+    "workers.results.*": {"queue": "email"},
     "workers.maintenance.*": {"queue": "maintenance"},
 }
 
@@ -47,14 +51,24 @@ def celery_init_app(app) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     import workers.email  # noqa: F401  (register tasks)
+    import workers.invitations  # noqa: F401
     import workers.maintenance  # noqa: F401
     import workers.realtime  # noqa: F401
+    import workers.results  # noqa: F401
+    import workers.timers  # noqa: F401
 
     return celery_app
 
 
 def beat_schedule(config) -> dict:
     return {
+        # The safety net for lot clocks: closes any overdue lot within about a second,
+        # even when the worker holding its countdown task was killed.
+        "sweep-auction-clocks": {
+            "task": "workers.timers.sweep_auctions",
+            "schedule": timedelta(seconds=config["LOT_SWEEP_SECONDS"]),
+            "options": {"expires": 5},
+        },
         "cleanup-expired-login-tokens": {
             "task": "workers.maintenance.cleanup_expired_tokens",
             "schedule": timedelta(seconds=config["TOKEN_CLEANUP_SECONDS"]),

@@ -44,10 +44,10 @@ def test_unique_index_refuses_duplicates(contract_db):
 
 def test_compound_unique_index_refuses_duplicates(contract_db):
     create_indexes(contract_db)
-    contract_db.participants.insert_one({"_id": "p1", "league_id": "L", "user_id": "U"})
-    contract_db.participants.insert_one({"_id": "p2", "league_id": "L", "user_id": "V"})
+    contract_db.bids.insert_one({"_id": "b1", "auction_id": "A", "user_id": "U", "idempotency_key": "k", "seq": 1})
+    contract_db.bids.insert_one({"_id": "b2", "auction_id": "A", "user_id": "V", "idempotency_key": "k", "seq": 2})
     with pytest.raises(DuplicateKeyError):
-        contract_db.participants.insert_one({"_id": "p3", "league_id": "L", "user_id": "U"})
+        contract_db.bids.insert_one({"_id": "b3", "auction_id": "A", "user_id": "U", "idempotency_key": "k", "seq": 3})
 
 
 def test_create_indexes_is_idempotent(contract_db):
@@ -130,3 +130,33 @@ def test_upsert_with_set_on_insert_keeps_first_values(contract_db):
         contract_db.proxies.update_one({"_id": "p"}, {"$set": {"max": amount}, "$setOnInsert": {"created": 1}}, upsert=True)
     doc = contract_db.proxies.find_one({"_id": "p"})
     assert doc == {"_id": "p", "max": 20, "created": 1}
+
+
+def test_timestamps_stamped_with_current_date_are_dates(contract_db):
+    first = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    contract_db.sessions.insert_one({"_id": "s", "created_at": first})
+    contract_db.sessions.update_one({"_id": "s"}, {"$currentDate": {"last_seen_at": True}})
+    doc = contract_db.sessions.find_one({"_id": "s"})
+    # Read back as a date. (Don't range-query such stamps: on the emulator only
+    # dates written by insert or replace compare correctly in queries.)
+    assert isinstance(doc["last_seen_at"], datetime) and doc["last_seen_at"] > first
+
+
+def test_conditional_replace_keeps_nested_types_and_refuses_stale_writes(contract_db):
+    when = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+    contract_db.auctions.insert_one({"_id": "a", "seq": 0, "lot": None})
+    fresh = contract_db.auctions.replace_one({"_id": "a", "seq": 0}, {"seq": 1, "lot": {"ends_at": when}})
+    stale = contract_db.auctions.replace_one({"_id": "a", "seq": 0}, {"seq": 1, "lot": {"ends_at": None}})
+    assert fresh.modified_count == 1 and stale.modified_count == 0
+    assert contract_db.auctions.find_one({"_id": "a"})["lot"]["ends_at"] == when
+
+
+def test_map_membership_with_exists_is_an_atomic_guard(contract_db):
+    contract_db.leagues.insert_one({"_id": "L", "members": {"a": {"n": 1}}, "member_ids": ["a"], "member_count": 1,
+                                    "max": 2})
+    query = {"_id": "L", "members.b": {"$exists": False}, "$expr": {"$lt": ["$member_count", "$max"]}}
+    update = {"$set": {"members.b": {"n": 2}}, "$push": {"member_ids": "b"}, "$inc": {"member_count": 1}}
+    assert contract_db.leagues.update_one(query, update).modified_count == 1
+    assert contract_db.leagues.update_one(query, update).modified_count == 0
+    assert contract_db.leagues.find_one({"_id": "L"})["member_ids"] == ["a", "b"]
+    assert contract_db.leagues.count_documents({"member_ids": "b"}) == 1

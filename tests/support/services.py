@@ -176,7 +176,7 @@ def start_beat(env: dict, workdir: Path) -> subprocess.Popen:
 def start_web(env: dict, workdir: Path, name: str = "web", port: int | None = None) -> tuple[subprocess.Popen, str]:
     port = port or free_port()
     proc = spawn([str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-                  "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"], workdir / f"{name}-{port}.log", env)
+                  "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"], workdir / f"{name}-{port}.log", env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -1,0 +1,140 @@
+"""REST API for the auction. Bids go through the same engine function as Socket.IO."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Response, jsonify, request
+
+from auction_app.auction import bp
+from auction_app.auction.access import auction_for_member, auction_for_spectator, league_for_member
+from auction_app.effects import carry_out
+from auction_app.auction.ratelimit import check_bid_rate
+from auction_app.auction.schemas import RestBidIn
+from auction_app.auth.guards import current_user, login_required
+from auction_app.errors import ApiError
+from auction_app.repositories import audit, database
+from auction_app.services import auction_engine, results as results_service
+from auction_app.services.auction_engine import EngineError
+from auction_app.validation import parse_json
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _engine_call(fn, *args):
+    try:
+        effects = fn(*args)
+    except EngineError as exc:
+        raise ApiError(exc.code, exc.message, exc.status) from None
+    return effects
+
+
+@bp.post("/api/leagues/<league_id>/auction/start")
+@login_required
+def start_auction(league_id):
+    user = current_user()
+    league = league_for_member(league_id, user["_id"])
+    auction, effects = _engine_call(auction_engine.start, database(), league, user["_id"], _now())
+    carry_out(effects)
+    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now())), 201
+
+
+@bp.get("/api/auctions/<auction_id>")
+@login_required
+def auction_state(auction_id):
+    user = current_user()
+    auction = auction_for_member(auction_id, user["_id"])
+    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now()))
+
+
+@bp.get("/api/spectate/<auction_id>")
+def spectator_state(auction_id):
+    auction = auction_for_spectator(auction_id, request.args.get("token", ""))
+    return jsonify(auction_engine.snapshot(database(), auction, None, _now()))
+
+
+@bp.post("/api/auctions/<auction_id>/bids")
+@login_required
+def place_bid(auction_id):
+    user = current_user()
+    body = parse_json(RestBidIn)
+    limited = check_bid_rate(user["_id"])
+    if limited is not None:
+        raise ApiError(limited.code, limited.message, 429)
+    result = auction_engine.place_bid(database(), auction_id, user["_id"], body.amount, body.idempotency_key,
+                                      _now(), lot_id=body.lot_id, seen_price=_seen(body))
+    carry_out(result.effects)
+    if result.accepted:
+        return jsonify(result.to_ack()), (200 if result.duplicate else 201)
+    return jsonify(result.to_ack()), REFUSAL_STATUS.get(result.code, 409)
+
+
+# Refused bids are 409 (the auction's state said no) unless the request itself was wrong.
+REFUSAL_STATUS = {"invalid_amount": 400, "not_member": 404, "auction_not_found": 404}
+
+
+def _seen(body):
+    return body.seen_price if "seen_price" in body.model_fields_set else auction_engine.UNSET
+
+
+CONTROLS = {
+    "pause": auction_engine.pause,
+    "resume": auction_engine.resume,
+    "skip": auction_engine.skip,
+    "undo": auction_engine.undo_last_sale,
+    "end": auction_engine.end_early,
+}
+
+
+@bp.post("/api/auctions/<auction_id>/<action>")
+@login_required
+def commissioner_control(auction_id, action):
+    if action not in CONTROLS:
+        raise ApiError("not_found", "We couldn't find that action.", 404)
+    user = current_user()
+    auction_for_member(auction_id, user["_id"])
+    carry_out(_engine_call(CONTROLS[action], database(), auction_id, user["_id"], _now()))
+    auction = auction_for_member(auction_id, user["_id"])
+    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now()))
+
+
+@bp.get("/api/auctions/<auction_id>/results")
+@login_required
+def results(auction_id):
+    user = current_user()
+    auction = auction_for_member(auction_id, user["_id"])
+    return jsonify(results_service.results(database(), auction))
+
+
+@bp.get("/api/auctions/<auction_id>/results.csv")
+@login_required
+def results_csv(auction_id):
+    user = current_user()
+    data = results_service.results(database(), auction_for_member(auction_id, user["_id"]))
+    return _csv(results_service.results_csv(data), f"results-{auction_id}.csv")
+
+
+@bp.get("/api/auctions/<auction_id>/bids.csv")
+@login_required
+def bids_csv(auction_id):
+    user = current_user()
+    data = results_service.results(database(), auction_for_member(auction_id, user["_id"]))
+    return _csv(results_service.bids_csv(data), f"bids-{auction_id}.csv")
+
+
+@bp.get("/api/auctions/<auction_id>/audit")
+@login_required
+def audit_log(auction_id):
+    user = current_user()
+    auction = auction_for_member(auction_id, user["_id"])
+    if auction["commissioner_id"] != user["_id"]:
+        raise ApiError("not_commissioner", "Only the commissioner can see the audit log.", 403)
+    entries = audit.for_league(database(), auction["league_id"])
+    return jsonify([{"action": e["action"], "actor_id": e["actor_id"], "at": e["at"].isoformat(),
+                     "details": e.get("details") or {}} for e in entries])
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

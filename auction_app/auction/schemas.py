@@ -1,0 +1,34 @@
+"""Payloads accepted by the auction API and Socket.IO events."""
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from auction_app.validation import StrictModel
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-:]+$")]
+# Amount is validated by the rules (whole number >= 1) so members get the friendly
+# sentence; here it must at least be a JSON number of sane size, not a string or object.
+Amount = Annotated[int | float, Field(ge=-10**12, le=10**12)]
+
+
+class BidIn(StrictModel):
+    auction_id: Id
+    amount: Amount
+    idempotency_key: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    lot_id: Id | None = None
+    seen_price: int | None = None
+
+
+class RestBidIn(StrictModel):
+    amount: Amount
+    idempotency_key: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    lot_id: Id | None = None
+    seen_price: int | None = None
+
+
+class JoinAuctionIn(StrictModel):
+    auction_id: Id
+    spectator_token: Annotated[str, Field(min_length=16, max_length=128)] | None = None
+
+
+ControlAction = Literal["pause", "resume", "skip", "undo", "end"]

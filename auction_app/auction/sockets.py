@@ -1,0 +1,113 @@
+"""The auction room over Socket.IO: join (with a full snapshot), bid (acknowledged), sync.
+
+Every handler validates its payload and checks membership; errors come back in
+the acknowledgement as {"ok": false, "error": {"code", "message"}}.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import request
+from flask_socketio import join_room, leave_room
+
+from auction_app import realtime
+from auction_app.auction import presence
+from auction_app.auction.access import auction_for_member, auction_for_spectator
+from auction_app.effects import carry_out
+from auction_app.auction.ratelimit import check_bid_rate
+from auction_app.auction.schemas import BidIn, JoinAuctionIn
+from auction_app.sockets import socket_current_user
+from auction_app.errors import ApiError
+from auction_app.extensions import socketio
+from auction_app.repositories import auctions, database
+from auction_app.services import auction_engine
+from auction_app.validation import validate
+
+# sid -> set of auction ids this connection watches (per web process; cleaned on disconnect)
+_rooms_by_sid: dict[str, set[str]] = {}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _error(exc: ApiError) -> dict:
+    return {"ok": False, "error": {"code": exc.code, "message": exc.message}}
+
+
+def _viewer_auction(payload: JoinAuctionIn) -> tuple[dict, str | None]:
+    user = socket_current_user()
+    if user is not None:
+        return auction_for_member(payload.auction_id, user["_id"]), user["_id"]
+    return auction_for_spectator(payload.auction_id, payload.spectator_token or ""), None
+
+
+@socketio.on("join_auction")
+def on_join_auction(data=None):
+    try:
+        payload = validate(JoinAuctionIn, data)
+        auction, viewer_id = _viewer_auction(payload)
+    except ApiError as exc:
+        return _error(exc)
+    join_room(auction_engine.room(auction["_id"]))
+    _rooms_by_sid.setdefault(request.sid, set()).add(auction["_id"])
+    if viewer_id:
+        _announce_presence(auction, presence.enter(auction["_id"], request.sid, viewer_id))
+    snapshot = auction_engine.snapshot(database(), auction, viewer_id, _now())
+    snapshot["online"] = presence.online(auction["_id"]) if viewer_id else []
+    return {"ok": True, "snapshot": snapshot}
+
+
+@socketio.on("sync")
+def on_sync(data=None):
+    return on_join_auction(data)
+
+
+@socketio.on("bid")
+def on_bid(data=None):
+    user = socket_current_user(recheck=True)  # a session revoked mid-auction stops bidding at once
+    if user is None:
+        return _error(ApiError("not_signed_in", "Please sign in to bid.", 401))
+    try:
+        payload = validate(BidIn, data)  # membership is checked by the engine (code not_member)
+    except ApiError as exc:
+        return _error(exc)
+    limited = check_bid_rate(user["_id"])
+    if limited is not None:
+        return {"ok": False, "error": {"code": limited.code, "message": limited.message}}
+    seen = payload.seen_price if "seen_price" in payload.model_fields_set else auction_engine.UNSET
+    result = auction_engine.place_bid(database(), payload.auction_id, user["_id"], payload.amount,
+                                      payload.idempotency_key, _now(), lot_id=payload.lot_id, seen_price=seen)
+    carry_out(result.effects)
+    return result.to_ack()
+
+
+@socketio.on("leave_auction")
+def on_leave_auction(data=None):
+    try:
+        payload = validate(JoinAuctionIn, data)
+    except ApiError as exc:
+        return _error(exc)
+    _leave(payload.auction_id)
+    return {"ok": True}
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    for auction_id in list(_rooms_by_sid.get(request.sid, ())):
+        _leave(auction_id)
+    _rooms_by_sid.pop(request.sid, None)
+
+
+def _leave(auction_id: str) -> None:
+    leave_room(auction_engine.room(auction_id))
+    _rooms_by_sid.get(request.sid, set()).discard(auction_id)
+    online = presence.leave(auction_id, request.sid)
+    auction = auctions.get(database(), auction_id)
+    if auction is not None:
+        _announce_presence(auction, online)
+
+
+def _announce_presence(auction: dict, online: list[str]) -> None:
+    realtime.emit("presence", {"auction_id": auction["_id"], "seq": auction["seq"], "online": online},
+                  room=auction_engine.room(auction["_id"]))

@@ -1,0 +1,340 @@
+"""The auction engine against the real database: bids, clock, settlement, controls.
+
+The engine takes the time as an argument, so these tests move the clock
+instead of sleeping.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from auction_app.domain.auction_rules import AuctionEvent, AuctionModel, AuctionSettings
+from auction_app.repositories import auctions, bids, proxies
+from auction_app.services import auction_engine as engine
+from auction_app.services.auction_engine import EngineError
+from tests.support.factories import make_league
+
+T0 = datetime(2026, 11, 25, 18, 0, tzinfo=timezone.utc)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def started(db, members=3, **settings):
+    league, users = make_league(db, members=members, **settings)
+    auction, effects = engine.start(db, league, users[0]["_id"], T0)
+    return auction, users, effects
+
+
+def state(db, auction):
+    return auctions.get(db, auction["_id"])
+
+
+def bid(db, auction, user, amount, t, key=None, **kw):
+    return engine.place_bid(db, auction["_id"], user["_id"], amount, key or engine.new_idempotency_key(), at(t), **kw)
+
+
+def close_and_open_next(db, auction, t_close):
+    closed = engine.close_lot_if_due(db, auction["_id"], at(t_close))
+    opened = engine.open_next_lot(db, auction["_id"], at(t_close + 3))
+    return closed, opened
+
+
+def test_start_opens_the_first_lot_with_the_opening_clock(db):
+    auction, users, effects = started(db)
+    assert auction["status"] == "running"
+    assert auction["lot"]["team_key"] == "arsenal" and auction["lot"]["status"] == "open"
+    assert auction["lot"]["ends_at"] == at(30)
+    assert [e[1] for e in effects.events] == ["lot_opened"]
+    assert effects.close_checks == [(auction["_id"], at(30.3))]
+
+
+def test_only_the_commissioner_starts_and_only_once(db):
+    league, users = make_league(db, members=2)
+    with pytest.raises(EngineError) as refused:
+        engine.start(db, league, users[1]["_id"], T0)
+    assert refused.value.code == "not_commissioner"
+    engine.start(db, league, users[0]["_id"], T0)
+    league["status"] = "setup"  # a stale copy of the league, as a double click would have
+    with pytest.raises(EngineError) as again:
+        engine.start(db, league, users[0]["_id"], T0)
+    assert again.value.code == "already_started"
+
+
+def test_a_league_needs_two_members_to_start(db):
+    league, users = make_league(db, members=1)
+    with pytest.raises(EngineError) as refused:
+        engine.start(db, league, users[0]["_id"], T0)
+    assert refused.value.code == "not_enough_members"
+    assert "At least 2 members" in refused.value.message
+
+
+def test_bids_must_beat_the_price_by_the_increment(db):
+    auction, (a, b, c), _ = started(db, min_increment=5)
+    assert bid(db, auction, a, 10, 1).accepted
+    low = bid(db, auction, b, 12, 2)
+    assert not low.accepted and low.code == "below_minimum" and "at least 15" in low.message
+    assert bid(db, auction, b, 15, 3).accepted
+    assert state(db, auction)["lot"]["price"] == 15
+
+
+def test_each_accepted_bid_gets_the_next_sequence_number(db):
+    auction, (a, b, c), _ = started(db)
+    seqs = [bid(db, auction, user, amount, i).bid["seq"] for i, (user, amount) in enumerate([(a, 1), (b, 2), (c, 3)])]
+    assert seqs == [2, 3, 4]  # 1 was the lot opening
+    assert [x["seq"] for x in bids.log(db, auction["_id"])] == seqs
+
+
+def test_a_retried_bid_returns_the_first_outcome_and_counts_once(db):
+    auction, (a, b, c), _ = started(db)
+    first = bid(db, auction, a, 5, 1, key="retry-key-1")
+    again = bid(db, auction, a, 5, 2, key="retry-key-1")
+    assert first.accepted and again.accepted and again.duplicate
+    assert again.bid["seq"] == first.bid["seq"]
+    assert len(bids.log(db, auction["_id"])) == 1
+
+
+def test_the_leader_cannot_outbid_themselves(db):
+    auction, (a, b, c), _ = started(db)
+    bid(db, auction, a, 5, 1)
+    refused = bid(db, auction, a, 6, 2)
+    assert refused.code == "already_leading"
+
+
+def test_max_bid_keeps_money_for_the_other_slots(db):
+    auction, (a, b, c), _ = started(db, budget=100, roster_slots=3, min_bid=1)
+    refused = bid(db, auction, a, 99, 1)
+    assert refused.code == "over_max_bid" and "at most 98" in refused.message
+    assert bid(db, auction, a, 98, 1).accepted
+
+
+def test_a_late_bid_sets_the_clock_back_to_the_bid_clock(db):
+    auction, (a, b, c), _ = started(db)
+    result = bid(db, auction, a, 5, 25)  # 5 s left < 10 s bid clock
+    assert state(db, auction)["lot"]["ends_at"] == at(35)
+    assert result.effects.close_checks == [(auction["_id"], at(35.3))]
+
+
+def test_bids_after_the_close_are_refused_with_the_closing_time(db):
+    auction, (a, b, c), _ = started(db)
+    in_grace = bid(db, auction, a, 5, 30.2)
+    assert in_grace.accepted, "a bid inside the 300 ms grace window counts"
+    auction = state(db, auction)
+    too_late = bid(db, auction, b, 6, auction["lot"]["ends_at"].timestamp() - T0.timestamp() + 0.5)
+    assert too_late.code == "too_late" and "closed at" in too_late.message
+
+
+def test_closing_sells_to_the_leader_and_settles_budget_and_roster(db):
+    auction, (a, b, c), _ = started(db, budget=100)
+    bid(db, auction, a, 10, 1)
+    bid(db, auction, b, 20, 2)
+    assert engine.close_lot_if_due(db, auction["_id"], at(29)).events == [], "not before the clock runs out"
+    closed = engine.close_lot_if_due(db, auction["_id"], at(30.4))
+    assert [e[1] for e in closed.events] == ["lot_sold"]
+    now = state(db, auction)
+    assert now["lots"]["arsenal"]["status"] == "sold"
+    assert now["lots"]["arsenal"]["winner_id"] == b["_id"] and now["lots"]["arsenal"]["price"] == 20
+    assert (now["members"][b["_id"]]["spent"], now["members"][b["_id"]]["filled"]) == (20, 1)
+    snap = engine.snapshot(db, now, b["_id"], at(31))
+    assert snap["me"]["budget_left"] == 80 and snap["me"]["slots_left"] == 1
+
+
+def test_a_second_close_does_nothing(db):
+    auction, (a, b, c), _ = started(db)
+    bid(db, auction, a, 10, 1)
+    first = engine.close_lot_if_due(db, auction["_id"], at(31))
+    second = engine.close_lot_if_due(db, auction["_id"], at(31))
+    assert len(first.events) == 1 and second.events == []
+    assert state(db, auction)["members"][a["_id"]]["spent"] == 10
+
+
+def test_a_lot_without_bids_is_unsold_and_offered_again_at_the_end(db):
+    auction, (a, b, c), _ = started(db, roster_slots=1, teams=["arsenal", "chelsea"])
+    engine.close_lot_if_due(db, auction["_id"], at(31))
+    assert state(db, auction)["lots"]["arsenal"]["status"] == "unsold"
+    engine.open_next_lot(db, auction["_id"], at(34))
+    assert state(db, auction)["lot"]["team_key"] == "chelsea"
+    bid(db, auction, a, 5, 35)
+    engine.close_lot_if_due(db, auction["_id"], at(70))
+    engine.open_next_lot(db, auction["_id"], at(74))
+    lot = state(db, auction)["lot"]
+    assert lot["team_key"] == "arsenal" and lot["round"] == 2
+
+
+def test_the_next_lot_waits_for_the_pause_between_lots(db):
+    auction, (a, b, c), _ = started(db)
+    closed = engine.close_lot_if_due(db, auction["_id"], at(31))
+    assert closed.open_checks == [(auction["_id"], at(34))]
+    assert engine.open_next_lot(db, auction["_id"], at(32)).events == []
+    opened = engine.open_next_lot(db, auction["_id"], at(34))
+    assert [e[1] for e in opened.events] == ["lot_opened"]
+
+
+def test_auction_completes_when_every_roster_is_full(db):
+    auction, (a, b), _ = started(db, members=2, roster_slots=1)
+    bid(db, auction, a, 5, 1)
+    close_and_open_next(db, auction, 31)
+    bid(db, auction, b, 5, 35)
+    engine.close_lot_if_due(db, auction["_id"], at(65))
+    done = engine.open_next_lot(db, auction["_id"], at(69))
+    assert [e[1] for e in done.events] == ["auction_completed"]
+    final = state(db, auction)
+    assert final["status"] == "completed" and final["completed_reason"] == "rosters_full"
+    assert done.completed == [auction["_id"]]
+    assert db.leagues.find_one({"_id": final["league_id"]})["status"] == "completed"
+
+
+def test_pause_freezes_the_clock_and_resume_restores_the_time_left(db):
+    auction, (a, b, c), _ = started(db)
+    engine.pause(db, auction["_id"], a["_id"], at(10))  # 20 s left
+    refused = bid(db, auction, b, 5, 11)
+    assert refused.code == "lot_paused"
+    assert engine.close_lot_if_due(db, auction["_id"], at(100)).events == [], "a paused lot never closes"
+    engine.resume(db, auction["_id"], a["_id"], at(200))
+    assert state(db, auction)["lot"]["ends_at"] == at(220)
+    assert bid(db, auction, b, 5, 201).accepted
+
+
+def test_only_the_commissioner_controls_and_every_action_is_audited(db):
+    auction, (a, b, c), _ = started(db)
+    with pytest.raises(EngineError) as refused:
+        engine.pause(db, auction["_id"], b["_id"], at(1))
+    assert refused.value.code == "not_commissioner"
+    engine.pause(db, auction["_id"], a["_id"], at(2))
+    engine.resume(db, auction["_id"], a["_id"], at(3))
+    entries = list(db.audit.find({"league_id": auction["league_id"]}).sort("at", 1))
+    assert [e["action"] for e in entries] == ["auction_started", "pause", "resume"]
+    assert all(e["actor_id"] == a["_id"] for e in entries)
+
+
+def test_undo_refunds_the_last_sale_and_the_team_comes_up_next(db):
+    auction, (a, b, c), _ = started(db)
+    bid(db, auction, a, 40, 1)
+    close_and_open_next(db, auction, 31)
+    engine.skip(db, auction["_id"], a["_id"], at(40))  # chelsea... the second team, skipped
+    engine.undo_last_sale(db, auction["_id"], a["_id"], at(41))
+    now = state(db, auction)
+    assert now["members"][a["_id"]]["spent"] == 0 and now["members"][a["_id"]]["filled"] == 0
+    assert now["lots"]["arsenal"]["status"] == "pending"
+    engine.open_next_lot(db, auction["_id"], at(44))
+    assert state(db, auction)["lot"]["team_key"] == "arsenal"
+
+
+def test_skip_closes_without_a_sale(db):
+    auction, (a, b, c), _ = started(db)
+    bid(db, auction, b, 7, 1)
+    engine.skip(db, auction["_id"], a["_id"], at(2))
+    now = state(db, auction)
+    assert now["lots"]["arsenal"]["status"] == "unsold"
+    assert now["members"][b["_id"]]["spent"] == 0
+
+
+def test_end_early_completes_and_refuses_further_bids(db):
+    auction, (a, b, c), _ = started(db)
+    effects = engine.end_early(db, auction["_id"], a["_id"], at(5))
+    assert "auction_completed" in [e[1] for e in effects.events]
+    assert bid(db, auction, b, 5, 6).code == "auction_not_running"
+
+
+def test_proxy_bids_win_at_one_increment_above_the_second_highest(db):
+    auction, (a, b, c), _ = started(db)
+    proxies.set_max(db, auction["league_id"], b["_id"], "arsenal", 30, at(0))
+    proxies.set_max(db, auction["league_id"], c["_id"], "arsenal", 20, at(0.5))
+    bid(db, auction, a, 5, 1)  # a manual bid wakes the proxies up
+    lot = state(db, auction)["lot"]
+    assert lot["leader_id"] == b["_id"] and lot["price"] == 21
+    sources = [x["source"] for x in bids.log(db, auction["_id"])]
+    assert sources == ["manual", "proxy", "proxy"]
+
+
+def test_proxy_bids_start_when_the_lot_opens(db):
+    league, users = make_league(db, members=3)
+    proxies.set_max(db, league["_id"], users[2]["_id"], "arsenal", 12, T0)
+    auction, _ = engine.start(db, league, users[0]["_id"], T0)
+    lot = state(db, auction)["lot"]
+    assert lot["leader_id"] == users[2]["_id"] and lot["price"] == 1
+
+
+def test_members_of_another_auction_cannot_bid(db):
+    auction, users, _ = started(db)
+    other, outsiders, _ = started(db)
+    refused = bid(db, auction, outsiders[1], 5, 1)
+    assert refused.code == "not_member"
+    assert bids.log(db, auction["_id"]) == []
+
+
+@pytest.mark.parametrize("amount", [0, -5, 2.5, True, "10", None])
+def test_bad_amounts_change_nothing(db, amount):
+    auction, (a, b, c), _ = started(db)
+    before = state(db, auction)
+    refused = bid(db, auction, a, amount, 1)
+    assert refused.code == "invalid_amount"
+    assert state(db, auction)["seq"] == before["seq"]
+
+
+def test_concurrent_bidders_never_both_win_a_price(db):
+    """20 threads bid on one lot as fast as they can; the database decides."""
+    auction, users, _ = started(db, members=20, budget=100000, roster_slots=1)
+    accepted: list[dict] = []
+    lock = threading.Lock()
+
+    def bidder(user):
+        for _ in range(15):
+            current = state(db, auction)["lot"]["price"] or 0
+            result = bid(db, auction, user, current + 1, 5)
+            if result.accepted and not result.duplicate:
+                with lock:
+                    accepted.append(result.bid)
+
+    threads = [threading.Thread(target=bidder, args=(u,)) for u in users]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    log = bids.log(db, auction["_id"])
+    assert len(log) == len(accepted) > 20
+    seqs = [b["seq"] for b in log]
+    assert seqs == sorted(set(seqs)), "sequence numbers are unique and increasing"
+    amounts = [b["amount"] for b in log]
+    assert all(later >= earlier + 1 for earlier, later in zip(amounts, amounts[1:])), "price never decreases"
+    assert state(db, auction)["lot"]["price"] == amounts[-1]
+
+
+def _model_events(db, auction_id):
+    rows = bids.log(db, auction_id) + bids.auction_log(db, auction_id)
+    events = []
+    for row in sorted(rows, key=lambda r: r["seq"]):
+        kind = row["kind"]
+        if kind in ("auction_completed", "auction_paused", "auction_resumed"):
+            kind = "noop"
+        events.append(AuctionEvent(seq=row["seq"], kind=kind, at=row["at"], team=row.get("team_key") or row.get("team"),
+                                   user_id=row.get("user_id"), amount=row.get("amount"), source=row.get("source")))
+    return events
+
+
+def test_replaying_the_log_reproduces_the_final_state(db):
+    auction, (a, b, c), _ = started(db, budget=60, roster_slots=2, teams=["arsenal", "chelsea", "everton"])
+    proxies.set_max(db, auction["league_id"], c["_id"], "chelsea", 25, at(0))
+    bid(db, auction, a, 10, 1)
+    bid(db, auction, b, 11, 2)
+    close_and_open_next(db, auction, 31)
+    bid(db, auction, a, 20, 35)
+    engine.pause(db, auction["_id"], a["_id"], at(36))
+    engine.resume(db, auction["_id"], a["_id"], at(40))
+    engine.close_lot_if_due(db, auction["_id"], at(80))
+    engine.undo_last_sale(db, auction["_id"], a["_id"], at(81))
+    engine.open_next_lot(db, auction["_id"], at(84))
+    final = state(db, auction)
+
+    events = [e for e in _model_events(db, auction["_id"]) if e.kind != "noop"]
+    model = AuctionModel(AuctionSettings(**final["settings"]), final["member_order"], final["lot_order"])
+    for e in events:  # renumber after dropping non-state events
+        model._check_replayed(AuctionEvent(len(model.log) + 1, e.kind, e.at, e.team, e.user_id, e.amount, e.source))
+        model.log.append(e)
+        model._apply(e)
+    for uid, member in final["members"].items():
+        assert model.members[uid].budget_left == final["settings"]["budget"] - member["spent"]
+        assert len(model.members[uid].roster) == member["filled"]
+    for team, lot in final["lots"].items():
+        assert model.lots[team].status == lot["status"]

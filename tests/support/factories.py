@@ -1,0 +1,51 @@
+"""Build test data through the repositories (the same writes the product makes)."""
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from datetime import datetime, timezone
+
+from auction_app.repositories import leagues
+
+TEAMS = ["arsenal", "aston-villa", "bournemouth", "brentford", "brighton", "chelsea"]
+
+DEFAULT_SETTINGS = {
+    "budget": 100, "roster_slots": 2, "min_bid": 1, "min_increment": 1, "lot_seconds": 30,
+    "bid_clock_seconds": 10, "grace_ms": 300, "pause_between_lots_seconds": 3, "max_members": 16,
+    "lot_order_mode": "custom",
+}
+
+
+def make_user(db, name: str | None = None) -> dict:
+    uid = secrets.token_urlsafe(9)
+    name = name or f"Member {uid[:4]}"
+    user = {"_id": uid, "email": f"{uuid.uuid4().hex[:10]}@example.com", "display_name": name,
+            "role": "member", "created_at": datetime.now(timezone.utc)}
+    db.users.insert_one(user)
+    return user
+
+
+def make_league(db, members: int = 2, teams: list[str] | None = None, **settings) -> tuple[dict, list[dict]]:
+    """A league in setup with `members` users; the first one is the commissioner."""
+    users = [make_user(db, f"Player {i + 1}") for i in range(members)]
+    now = datetime.now(timezone.utc)
+    teams = list(teams or TEAMS)
+    league = {
+        "_id": secrets.token_urlsafe(9), "name": f"League {uuid.uuid4().hex[:6]}", "sport_key": "premier-league",
+        "kind": "real", "commissioner_id": users[0]["_id"], "status": leagues.SETUP,
+        "settings": dict(DEFAULT_SETTINGS, **settings), "team_keys": teams, "lot_order": teams,
+        "invite_token": secrets.token_urlsafe(32), "spectator_token": secrets.token_urlsafe(32),
+        "members": {u["_id"]: {"name": u["display_name"], "role": "commissioner" if i == 0 else "member",
+                               "joined_at": now} for i, u in enumerate(users)},
+        "member_ids": [u["_id"] for u in users], "member_count": members,
+        "created_at": now, "updated_at": now,
+    }
+    leagues.insert(db, league)
+    return league, users
+
+
+def shuffled(items, seed=0):
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    return items
