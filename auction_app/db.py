@@ -87,6 +87,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "leagues": [
         IndexModel([("invite_token", ASCENDING)], name="invite_token"),
+        IndexModel([("spectator_token", ASCENDING)], name="spectator_token"),
         IndexModel([("sport_key", ASCENDING)], name="sport_key"),
         IndexModel([("commissioner_id", ASCENDING)], name="commissioner_id"),
         # Membership lives in the league document (members map + member_ids), so a
@@ -117,6 +118,14 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "sports": [
         IndexModel([("key", ASCENDING)], name="key_unique", unique=True),
+    ],
+    # Standings (issue 6). fixture_sets and league_scoring are read by `_id` only;
+    # summary_log's `_id` (league:week:user) is its uniqueness guarantee.
+    "fixture_sets": [
+        IndexModel([("sport_key", ASCENDING)], name="sport_key"),
+    ],
+    "summary_log": [
+        IndexModel([("league_id", ASCENDING), ("week", ASCENDING)], name="league_week"),
     ],
     "activity": [
         IndexModel([("at", DESCENDING)], name="at"),

@@ -3,7 +3,9 @@
 Starts its own stack (nx-27017, redis-server, one gunicorn+gevent web process,
 a Celery worker), creates N auctions with M members each, connects one
 python-socketio client per member, and lets every client bid as fast as bids
-are accepted for a fixed time. Prints accepted bids per second, refused bids by
+are accepted for a fixed time: whenever a client is not leading it bids the
+next minimum; after a refusal it waits for the next price broadcast (as a
+person looks at the new price) rather than resending blindly. Prints accepted bids per second, refused bids by
 reason, and bid-sent -> broadcast-received latency percentiles over all clients.
 
     .venv/bin/python benchmarks/auction_bench.py --auctions 20 --clients 10 --seconds 20
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import secrets
 import statistics
 import sys
@@ -41,19 +44,22 @@ def percentile(values, p):
 
 
 class Member:
-    def __init__(self, base, token, auction_id, user_id, stats):
+    def __init__(self, base, token, auction_id, user_id, stats, think_ms=0):
         self.base, self.token, self.auction_id, self.user_id, self.stats = base, token, auction_id, user_id, stats
+        self.think = think_ms / 1000
         self.sio = socketio.AsyncClient(reconnection=False)
         self.price = 0
         self.leader = None
         self.lot_id = None
         self.sio.on("bid_accepted", self.on_bid)
+        self.price_changed = asyncio.Event()
 
     async def on_bid(self, payload):
         bid = payload["bid"]
         self.stats["received"][(self.auction_id, bid["seq"])].append(time.perf_counter())
         if bid["amount"] > self.price:
             self.price, self.leader = bid["amount"], bid["user_id"]
+            self.price_changed.set()
 
     async def connect(self):
         await self.sio.connect(self.base, auth={"token": self.token}, transports=["websocket"], wait_timeout=20)
@@ -65,11 +71,19 @@ class Member:
     async def run(self, until):
         while time.perf_counter() < until:
             if self.leader == self.user_id:
-                await asyncio.sleep(0.005)  # leading: wait for someone to outbid us
+                self.price_changed.clear()  # leading: wait until someone outbids us
+                try:
+                    await asyncio.wait_for(self.price_changed.wait(), 0.25)
+                except asyncio.TimeoutError:
+                    pass
                 continue
+            if self.think:
+                await asyncio.sleep(random.uniform(0, 2 * self.think))  # a person's reaction time
+                if self.leader == self.user_id:
+                    continue
             sent = time.perf_counter()
             ack = await self.sio.call("bid", {"auction_id": self.auction_id, "lot_id": self.lot_id,
-                                              "amount": self.price + 1,
+                                              "amount": self.price + 1, "retry": False,
                                               "idempotency_key": secrets.token_urlsafe(12)}, timeout=30)
             if ack["ok"]:
                 self.stats["sent"][(self.auction_id, ack["bid"]["seq"])] = sent
@@ -78,12 +92,18 @@ class Member:
                 if ack["bid"]["amount"] >= self.price:
                     self.price, self.leader = ack["bid"]["amount"], self.user_id
             else:
+                # Like a person: after "someone bid more", look at the new price before bidding again.
                 self.stats["refused"][ack["error"]["code"]] += 1
+                self.price_changed.clear()
+                try:
+                    await asyncio.wait_for(self.price_changed.wait(), 0.25)
+                except asyncio.TimeoutError:
+                    pass
 
 
-async def drive(base, plan, seconds):
+async def drive(base, plan, seconds, think_ms):
     stats = {"sent": {}, "received": defaultdict(list), "accepted": 0, "refused": Counter(), "ack_latency": []}
-    members = [Member(base, token, auction_id, user_id, stats) for auction_id, user_id, token in plan]
+    members = [Member(base, token, auction_id, user_id, stats, think_ms) for auction_id, user_id, token in plan]
     for i in range(0, len(members), 20):
         await asyncio.gather(*(m.connect() for m in members[i:i + 20]))
     started = time.perf_counter()
@@ -99,6 +119,8 @@ def main():
     parser.add_argument("--auctions", type=int, default=20)
     parser.add_argument("--clients", type=int, default=10, help="members (clients) per auction")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--think-ms", type=float, default=0,
+                        help="mean reaction time before each bid (0: bid the moment the price changes)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="auction-bench-"))
@@ -136,8 +158,9 @@ def main():
                 for user in users:
                     plan.append((auction["_id"], user["_id"], issue_session(user, "bench", "127.0.0.1")))
         print(f"{args.auctions} auctions x {args.clients} clients = {len(plan)} Socket.IO clients, "
-              f"one web process (gunicorn -k gevent -w 1), {args.seconds:.0f} s of bidding")
-        stats, elapsed = asyncio.run(drive(base, plan, args.seconds))
+              f"one web process (gunicorn -k gevent -w 1), {args.seconds:.0f} s of bidding, "
+              f"reaction time {args.think_ms:.0f} ms")
+        stats, elapsed = asyncio.run(drive(base, plan, args.seconds, args.think_ms))
     finally:
         for proc in reversed(procs):
             services.stop_process(proc)

@@ -2,7 +2,7 @@
 from celery import shared_task
 from flask import current_app, render_template
 
-from auction_app.repositories import auctions, database, leagues
+from auction_app.repositories import auctions, database, leagues, users
 from auction_app.services import results as results_service
 from workers.email import send_email
 
@@ -18,9 +18,7 @@ def send_results(auction_id: str) -> int:
     link = f"{current_app.config['PUBLIC_BASE_URL']}/leagues/{auction['league_id']}/results"
     text = results_service.results_email_text(data, league["name"], link)
     html = render_template("email/results.html", data=data, league_name=league["name"], link=link)
-    users = db.users.find({"_id": {"$in": auction["member_order"]}}, {"email": 1})
-    sent = 0
-    for user in users:
-        send_email.delay(user["email"], f"Auction results: {league['name']}", text, html)
-        sent += 1
-    return sent
+    addresses = users.emails_of(db, auction["member_order"])
+    for address in addresses:
+        send_email.delay(address, f"Auction results: {league['name']}", text, html)
+    return len(addresses)

@@ -12,8 +12,10 @@ from auction_app.auction.ratelimit import check_bid_rate
 from auction_app.auction.schemas import RestBidIn
 from auction_app.auth.guards import current_user, login_required
 from auction_app.errors import ApiError
-from auction_app.repositories import audit, database
-from auction_app.services import auction_engine, results as results_service
+from auction_app.repositories import audit, database, leagues
+from auction_app.extensions import limiter
+from auction_app.services import auction_engine, practice, results as results_service
+from auction_app.services.leagues import LeagueError
 from auction_app.services.auction_engine import EngineError
 from auction_app.validation import parse_json
 
@@ -40,6 +42,21 @@ def start_auction(league_id):
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now())), 201
 
 
+@bp.post("/api/practice")
+@login_required
+@limiter.limit("10 per hour", key_func=lambda: current_user()["_id"],
+               error_message="You've started 10 practice auctions in the last hour.")
+def start_practice():
+    """Start a practice auction against bots for the signed-in member."""
+    user = current_user()
+    try:
+        league, auction, effects = practice.start_practice(database(), user, _now())
+    except LeagueError as exc:
+        raise ApiError(exc.code, exc.message, exc.status) from None
+    carry_out(effects)
+    return jsonify({"league_id": league["_id"], "auction_id": auction["_id"]}), 201
+
+
 @bp.get("/api/auctions/<auction_id>")
 @login_required
 def auction_state(auction_id):
@@ -54,6 +71,16 @@ def spectator_state(auction_id):
     return jsonify(auction_engine.snapshot(database(), auction, None, _now()))
 
 
+@bp.get("/api/watch/<spectator_token>")
+def spectator_link(spectator_token):
+    """What a spectator link points at: the league and its auction (read-only, no sign-in)."""
+    league = leagues.by_spectator_token(database(), spectator_token)
+    if league is None:
+        raise ApiError("not_found", "This spectator link isn't valid. Ask the commissioner for a new one.", 404)
+    return jsonify({"league_id": league["_id"], "league_name": league["name"], "status": league["status"],
+                    "auction_id": league.get("auction_id")})
+
+
 @bp.post("/api/auctions/<auction_id>/bids")
 @login_required
 def place_bid(auction_id):
@@ -63,7 +90,8 @@ def place_bid(auction_id):
     if limited is not None:
         raise ApiError(limited.code, limited.message, 429)
     result = auction_engine.place_bid(database(), auction_id, user["_id"], body.amount, body.idempotency_key,
-                                      _now(), lot_id=body.lot_id, seen_price=_seen(body))
+                                      _now(), lot_id=body.lot_id, seen_price=_seen(body),
+                                      first_attempt=not body.retry)
     carry_out(result.effects)
     if result.accepted:
         return jsonify(result.to_ack()), (200 if result.duplicate else 201)

@@ -11,19 +11,21 @@ Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-:
 Amount = Annotated[int | float, Field(ge=-10**12, le=10**12)]
 
 
-class BidIn(StrictModel):
-    auction_id: Id
-    amount: Amount
-    idempotency_key: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-    lot_id: Id | None = None
-    seen_price: int | None = None
+IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 class RestBidIn(StrictModel):
     amount: Amount
-    idempotency_key: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    idempotency_key: IdempotencyKey
     lot_id: Id | None = None
     seen_price: int | None = None
+    # Set on every resend of the same key; a first attempt lets the server refuse
+    # a certainly-too-low bid without touching the database.
+    retry: bool = True
+
+
+class BidIn(RestBidIn):
+    auction_id: Id
 
 
 class JoinAuctionIn(StrictModel):

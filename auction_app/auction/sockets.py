@@ -77,7 +77,8 @@ def on_bid(data=None):
         return {"ok": False, "error": {"code": limited.code, "message": limited.message}}
     seen = payload.seen_price if "seen_price" in payload.model_fields_set else auction_engine.UNSET
     result = auction_engine.place_bid(database(), payload.auction_id, user["_id"], payload.amount,
-                                      payload.idempotency_key, _now(), lot_id=payload.lot_id, seen_price=seen)
+                                      payload.idempotency_key, _now(), lot_id=payload.lot_id, seen_price=seen,
+                                      first_attempt=not payload.retry)
     carry_out(result.effects)
     return result.to_ack()
 

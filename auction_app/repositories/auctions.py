@@ -13,8 +13,6 @@ the two writes never loses a log record.
 """
 from __future__ import annotations
 
-import copy
-
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -53,7 +51,7 @@ def transition(db: Database, auction: dict, *, set_: dict | None = None, inc: di
     re-reads and decides again. (A whole-document replace also keeps datetimes
     typed on the local emulator, whose $set stores them as strings.)
     """
-    new = copy.deepcopy(auction)
+    new = dict(auction)  # copy-on-write: only the dicts along changed paths are copied
     for path, value in (set_ or {}).items():
         parent, key = _walk(new, path)
         parent[key] = value
@@ -69,9 +67,12 @@ def transition(db: Database, auction: dict, *, set_: dict | None = None, inc: di
 
 
 def _walk(doc: dict, path: str) -> tuple[dict, str]:
+    """The (copied) parent dict of `path` in `doc`, and the last key. `auction` itself is never mutated."""
     *parents, key = path.split(".")
     for part in parents:
-        doc = doc.setdefault(part, {})
+        child = dict(doc.get(part) or {})
+        doc[part] = child
+        doc = child
     return doc, key
 
 

@@ -34,6 +34,12 @@ def by_invite_token(db: Database, token: str) -> dict | None:
     return db.leagues.find_one({"invite_token": token})
 
 
+def by_spectator_token(db: Database, token: str) -> dict | None:
+    if not isinstance(token, str) or not token:
+        return None
+    return db.leagues.find_one({"spectator_token": token})
+
+
 def for_member(db: Database, user_id: str) -> list[dict]:
     # `$in` rather than plain equality: the same query on real MongoDB (served by the
     # member_ids multikey index), but nx-27017 finds nothing for array equality

@@ -19,6 +19,8 @@ this module stays free of Flask and Celery.
 from __future__ import annotations
 
 import secrets
+import threading
+import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -162,13 +164,69 @@ def start(db: Database, league: dict, actor_id: str, now: datetime) -> tuple[dic
 
 # --------------------------------------------------------------------------- bids
 
+class _PriceFloors:
+    """The highest price this process has seen for each open lot.
+
+    Within one lot the price never goes down, and a lot id is never reused, so a
+    bid below a price seen earlier is certainly too low now: it can be refused
+    without reading the database. Only used for a bid's first attempt (a retry
+    may be a bid that was already accepted, which must be answered as such).
+    """
+
+    def __init__(self):
+        self._floors: dict[str, tuple[str, int, int]] = {}
+
+    def note(self, auction: dict) -> None:
+        lot = auction.get("lot")
+        if lot and lot.get("price") is not None:
+            self.raise_to(auction["_id"], lot["id"], lot["price"], auction["settings"]["min_increment"])
+
+    def raise_to(self, auction_id: str, lot_id: str, price: int, increment: int) -> None:
+        current = self._floors.get(auction_id)
+        if current is None or current[0] != lot_id or current[1] < price:
+            self._floors[auction_id] = (lot_id, price, increment)
+
+    def refusal(self, auction_id: str, lot_id: str | None, amount) -> Rejection | None:
+        floor = self._floors.get(auction_id)
+        if floor is None or floor[0] != lot_id or not isinstance(amount, int) or isinstance(amount, bool):
+            return None
+        minimum = floor[1] + floor[2]
+        return reject("below_minimum", minimum=minimum) if 1 <= amount < minimum else None
+
+
+price_floors = _PriceFloors()
+
+
 def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_key: str, now: datetime, *,
-              lot_id: str | None = None, seen_price=UNSET, source: str = "manual") -> BidResult:
-    """Accept or refuse one bid. A retried idempotency key returns the first outcome."""
+              lot_id: str | None = None, seen_price=UNSET, source: str = "manual",
+              first_attempt: bool = False) -> BidResult:
+    """Accept or refuse one bid. A retried idempotency key returns the first outcome.
+
+    `first_attempt`: the client says this key has never been sent before, so a bid
+    that is certainly too low may be refused from the price floor without a read.
+    """
+    # Bids on one auction take turns inside this process: the second of two equal
+    # bids then sees the first one's price at once instead of racing it to the
+    # database. Across processes the conditional write still decides.
+    with _auction_lock(auction_id):
+        result = _place_bid(db, auction_id, user_id, amount, idempotency_key, now, lot_id=lot_id,
+                            seen_price=seen_price, source=source, first_attempt=first_attempt)
+    if result.accepted and not result.duplicate and source == "manual":
+        result.effects.extend(run_proxies(db, auction_id, now))
+    return result
+
+
+def _place_bid(db, auction_id, user_id, amount, idempotency_key, now, *, lot_id, seen_price, source,
+               first_attempt) -> BidResult:
+    if first_attempt:
+        quick = price_floors.refusal(auction_id, lot_id, amount)
+        if quick is not None:
+            return _refused(quick)
     for _ in range(MAX_ATTEMPTS):
         auction = auctions.get(db, auction_id)
         if auction is None:
             return _refused(Rejection("auction_not_found", "We couldn't find that auction."))
+        price_floors.note(auction)
         earlier = _earlier_outcome(db, auction, user_id, idempotency_key)
         if earlier is not None:
             return earlier
@@ -177,10 +235,20 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
             return _refused(refusal)
         result = _try_accept(db, auction, user_id, amount, idempotency_key, now, source)
         if result is not None:
-            if source == "manual":
-                result.effects.extend(run_proxies(db, auction_id, now))
             return result
     return _refused(Rejection("busy", "So many bids are arriving that yours couldn't be placed. Please try again."))
+
+
+_locks_guard = threading.Lock()
+_locks: "weakref.WeakValueDictionary[str, threading.Lock]" = weakref.WeakValueDictionary()
+
+
+def _auction_lock(auction_id: str) -> threading.Lock:
+    with _locks_guard:
+        lock = _locks.get(auction_id)
+        if lock is None:
+            lock = _locks[auction_id] = threading.Lock()
+        return lock
 
 
 def _earlier_outcome(db, auction, user_id, key) -> BidResult | None:
@@ -212,7 +280,7 @@ def _refusal(auction, user_id, amount, now, lot_id, seen_price) -> Rejection | N
 
 
 def _closed_lot_refusal(auction, lot_id) -> Rejection:
-    team_key = lot_id.rsplit(":", 1)[0]
+    team_key = lot_id.split(":", 1)[0]
     closed_at = (auction["lots"].get(team_key) or {}).get("closed_at")
     if closed_at is not None:
         return reject("too_late", closed_at=closed_at.strftime("%H:%M:%S"))
@@ -244,6 +312,7 @@ def _try_accept(db, auction, user_id, amount, key, now, source) -> BidResult | N
     if not changed:
         return None
     auctions.flush_outbox(db, {"outbox": [{"collection": "bids", "doc": bid}]})
+    price_floors.raise_to(auction["_id"], lot["id"], amount, s.min_increment)
     effects = Effects()
     effects.events.append((auction["_id"], "bid_accepted", {
         "auction_id": auction["_id"], "seq": seq, "bid": public_bid(bid),
@@ -377,7 +446,9 @@ def _open_or_complete(db, auction, now) -> Effects | None:
         return _complete(db, auction, now, reason)
     seq = auction["seq"] + 1
     ends_at = now + timedelta(seconds=s.lot_seconds)
-    lot = {"id": f"{nxt.team}:r{nxt.round}", "team_key": nxt.team, "round": nxt.round, "status": "open",
+    # The id names the team, the round and the opening, so it is never reused (an undone
+    # sale's team comes up again under a new id).
+    lot = {"id": f"{nxt.team}:r{nxt.round}:{seq}", "team_key": nxt.team, "round": nxt.round, "status": "open",
            "price": None, "leader_id": None, "opened_at": now, "ends_at": ends_at, "bid_count": 0}
     record = _log_record(auction, seq, "lot_opened", now, team=nxt.team)
     changed = auctions.transition(

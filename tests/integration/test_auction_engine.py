@@ -276,7 +276,10 @@ def test_bad_amounts_change_nothing(db, amount):
 
 
 def test_concurrent_bidders_never_both_win_a_price(db):
-    """20 threads bid on one lot as fast as they can; the database decides."""
+    """20 threads bid on one lot as fast as they can; the database decides.
+
+    They call the engine below its in-process turn-taking, so every bid races the
+    conditional write itself, as bids arriving at different web processes do."""
     auction, users, _ = started(db, members=20, budget=100000, roster_slots=1)
     accepted: list[dict] = []
     lock = threading.Lock()
@@ -284,7 +287,9 @@ def test_concurrent_bidders_never_both_win_a_price(db):
     def bidder(user):
         for _ in range(15):
             current = state(db, auction)["lot"]["price"] or 0
-            result = bid(db, auction, user, current + 1, 5)
+            result = engine._place_bid(db, auction["_id"], user["_id"], current + 1, engine.new_idempotency_key(),
+                                       at(5), lot_id=None, seen_price=engine.UNSET, source="manual",
+                                       first_attempt=False)
             if result.accepted and not result.duplicate:
                 with lock:
                     accepted.append(result.bid)

@@ -12,22 +12,14 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from auction_app.domain.catalog import bundled_catalog_paths, load_catalog
 from auction_app.effects import carry_out
-from auction_app.repositories import auctions, bids, proxies, sports
+from auction_app.repositories import auctions, bids, proxies
 from auction_app.services import auction_engine as engine
 from tests.support import services
 from tests.support.auction_clients import RoomClient
 from tests.support.factories import make_league
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def catalogs(db):
-    for path in bundled_catalog_paths():
-        sports.upsert(db, load_catalog(path))
-    return {c.key: c for c in sports.all_catalogs(db)}
 
 
 def now():
@@ -55,11 +47,16 @@ def room(web, tokens, auction_id):
     return clients
 
 
-def test_twenty_clients_racing_on_one_lot_keep_every_invariant(app, db, web, worker, beat):
+def test_twenty_clients_racing_on_one_lot_keep_every_invariant(app, db, web, worker, beat, service_env, workdir):
     league, users = make_league(db, members=20, budget=100000, roster_slots=1, lot_seconds=60,
                                 bid_clock_seconds=5)
     auction = start(app, db, league, users)
-    clients = room(web, tokens_for(app, users), auction["_id"])
+    # Half the clients talk to a second web process, so bids race in the database too.
+    port = services.free_port()
+    env = dict(service_env, SOCKETIO_ALLOWED_ORIGINS=f"{web},http://127.0.0.1:{port}")
+    second_proc, second_web = services.start_web(env, workdir, name="web-race", port=port)
+    tokens = tokens_for(app, users)
+    clients = room(web, tokens[:10], auction["_id"]) + room(second_web, tokens[10:], auction["_id"])
     acked: list[tuple[str, dict]] = []
     refused: dict[str, int] = {}
     lock = threading.Lock()
@@ -86,6 +83,7 @@ def test_twenty_clients_racing_on_one_lot_keep_every_invariant(app, db, web, wor
     time.sleep(0.5)
     for c in clients:
         c.disconnect()
+    services.stop_process(second_proc)
 
     log = bids.log(db, auction["_id"])
     assert len(acked) > 30, f"only {len(acked)} bids accepted; refused {refused}"

@@ -59,7 +59,8 @@ class RoomClient:
         return self.join(self.auction_id)
 
     def bid(self, amount, lot_id: str | None = None, key: str | None = None, **extra) -> dict:
-        payload = {"auction_id": self.auction_id, "amount": amount,
+        """Send a bid; a new key is a first attempt, a given key is treated as a resend."""
+        payload = {"auction_id": self.auction_id, "amount": amount, "retry": key is not None,
                    "idempotency_key": key or secrets.token_urlsafe(12), **extra}
         if lot_id is not None:
             payload["lot_id"] = lot_id

@@ -1,0 +1,44 @@
+"""Practice auctions: a member alone against bots, never mixed with real leagues."""
+from datetime import datetime, timezone
+
+from auction_app.repositories import auctions, bids, leagues
+from auction_app.services import auction_engine as engine
+from tests.support.factories import make_user
+
+
+def _bearer(app, user):
+    from auction_app.auth.guards import issue_session
+
+    with app.test_request_context():
+        return {"Authorization": f"Bearer {issue_session(user, 'pytest', '127.0.0.1')}"}
+
+
+def test_a_practice_auction_starts_at_once_with_three_bots_that_bid_back(app, client, db, catalogs):
+    user = make_user(db)
+    response = client.post("/api/practice", headers=_bearer(app, user))
+    assert response.status_code == 201, response.get_json()
+    ids = response.get_json()
+    league = leagues.get(db, ids["league_id"])
+    assert league["kind"] == "practice" and league["member_count"] == 4
+    bots = [uid for uid in league["member_ids"] if uid != user["_id"]]
+    assert all(db.users.find_one({"_id": b})["role"] == "bot" for b in bots)
+
+    auction = auctions.get(db, ids["auction_id"])
+    assert auction["status"] == "running" and auction["lot"]["status"] == "open"
+    lot = auction["lot"]
+    # The bots' hidden values already bid on the first lot; the member bids over them.
+    price = lot["price"] or 0
+    result = engine.place_bid(db, auction["_id"], user["_id"], price + 1, engine.new_idempotency_key(),
+                              datetime.now(timezone.utc), lot_id=lot["id"])
+    assert result.accepted
+    log = bids.log(db, auction["_id"])
+    assert log[-1]["source"] == "proxy" or log[-1]["user_id"] == user["_id"]
+    assert any(b["user_id"] in bots for b in log), "bots bid"
+
+
+def test_practice_leagues_are_not_real_leagues(app, client, db, catalogs):
+    user = make_user(db)
+    client.post("/api/practice", headers=_bearer(app, user))
+    listed = client.get("/api/leagues", headers=_bearer(app, user)).get_json()["leagues"]
+    assert [item["kind"] for item in listed] == ["practice"], "the dashboard can keep practice apart"
+    assert db.users.count_documents({"role": "bot", "email": {"$regex": "practice.invalid$"}}) >= 3
