@@ -10,7 +10,7 @@ import logging
 from flask import Flask
 
 import config as settings_module
-from auction_app import cli, errors, observability, realtime, security
+from auction_app import cli, errors, metrics, observability, realtime, security
 from auction_app.extensions import limiter, mail, mongo, socketio
 
 
@@ -45,6 +45,8 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
     if role == "web":
         import auction_app.sockets  # noqa: F401  (handlers attach to socketio)
 
+        metrics.init_app(app)
+
     from workers import celery_init_app
 
     celery_init_app(app)
@@ -71,6 +73,9 @@ def _register_blueprints(app: Flask) -> None:
     from auction_app.auction import bp as auction_bp
 
     app.register_blueprint(auction_bp)
+    from auction_app.standings import bp as standings_bp  # fixtures, scoring, live standings (issue 6)
+
+    app.register_blueprint(standings_bp)
     if app.config["ENV_NAME"] == "development":
         # The caught-mail page exists only on a developer's machine.
         from auction_app.devmail import bp as devmail_bp

@@ -115,6 +115,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "audit": [
         IndexModel([("league_id", ASCENDING), ("at", ASCENDING)], name="league_at"),
+        # The activity log (sign-ups, sign-ins, league and auction events) for the admin overview.
+        IndexModel([("at", DESCENDING), ("action", ASCENDING)], name="at_action"),
     ],
     "sports": [
         IndexModel([("key", ASCENDING)], name="key_unique", unique=True),
@@ -126,10 +128,6 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "summary_log": [
         IndexModel([("league_id", ASCENDING), ("week", ASCENDING)], name="league_week"),
-    ],
-    "activity": [
-        IndexModel([("at", DESCENDING)], name="at"),
-        IndexModel([("kind", ASCENDING), ("at", DESCENDING)], name="kind_at"),
     ],
 }
 

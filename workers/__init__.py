@@ -20,6 +20,7 @@ TASK_ROUTES = {
     "workers.email.*": {"queue": "email"},
     "workers.invitations.*": {"queue": "email"},
     "workers.results.*": {"queue": "email"},
+    "workers.standings.send_*": {"queue": "email"},
     "workers.maintenance.*": {"queue": "maintenance"},
 }
 
@@ -55,6 +56,7 @@ def celery_init_app(app) -> Celery:
     import workers.maintenance  # noqa: F401
     import workers.realtime  # noqa: F401
     import workers.results  # noqa: F401
+    import workers.standings  # noqa: F401
     import workers.timers  # noqa: F401
 
     return celery_app
@@ -72,6 +74,11 @@ def beat_schedule(config) -> dict:
         "cleanup-expired-login-tokens": {
             "task": "workers.maintenance.cleanup_expired_tokens",
             "schedule": timedelta(seconds=config["TOKEN_CLEANUP_SECONDS"]),
+        },
+        # Weekly standings summary email (members can opt out): Mondays 08:00 UTC.
+        "weekly-standings-summary": {
+            "task": "workers.standings.send_weekly_summaries",
+            "schedule": crontab(day_of_week=1, hour=8, minute=0),
         },
         "nightly-backup": {
             "task": "workers.maintenance.nightly_backup",
