@@ -50,10 +50,14 @@ def restore_command(path, yes):
 @click.option("--level", type=click.Choice(["info", "warning"]), default="info")
 def announce_command(message, level):
     """Show a message to every connected member (e.g. planned maintenance)."""
+    from datetime import datetime, timezone
+
+    from auction_app.repositories import announcements
     from workers.realtime import broadcast_announcement
 
+    announcements.add(database(), message, level, None, datetime.now(timezone.utc))
     broadcast_announcement.delay(message, level)
-    click.echo("Announcement queued.")
+    click.echo("Announcement saved for the status page and sent to connected members.")
 
 
 @click.command("make-admin")

@@ -6,7 +6,7 @@ message), and the engine's conditional writes make duplicates harmless.
 """
 from __future__ import annotations
 
-from auction_app import realtime
+from auction_app import metrics, realtime
 from auction_app.services.auction_engine import Effects, room
 
 
@@ -16,6 +16,7 @@ def carry_out(effects: Effects) -> None:
 
     for auction_id, event, payload in effects.events:
         realtime.emit(event, payload, room=room(auction_id))
+    metrics.observe_events(effects.events)
     for auction_id, due_at in _latest(effects.close_checks):
         timers.close_lot.apply_async((auction_id,), eta=due_at)
     for auction_id, due_at in _latest(effects.open_checks):

@@ -11,6 +11,7 @@ import time
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, join_room
 
+from auction_app import metrics
 from auction_app.errors import ApiError
 from auction_app.extensions import socketio
 from auction_app.realtime import ANNOUNCEMENTS_ROOM
@@ -64,4 +65,5 @@ def on_connect(auth=None):
         refuse("not_signed_in", "Please sign in to continue.")
     session[_USER_KEY] = user
     session[_CHECKED_KEY] = time.monotonic()
+    metrics.SOCKETS.inc()
     join_room(ANNOUNCEMENTS_ROOM)

@@ -107,6 +107,11 @@ class BaseConfig:
         self.SENTRY_ENVIRONMENT = env.get("SENTRY_ENVIRONMENT") or self.ENV_NAME
         self.RELEASE = env.get("RELEASE") or "dev"
 
+        # Prometheus: /metrics needs this Bearer token when set (required to serve it in production);
+        # a worker serves its own metrics on WORKER_METRICS_PORT when set.
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN") or None
+        self.WORKER_METRICS_PORT = _int(env, "WORKER_METRICS_PORT", 0)
+
         self.LOT_SWEEP_SECONDS = _float(env, "LOT_SWEEP_SECONDS", 1.0)
         self.TOKEN_CLEANUP_SECONDS = _int(env, "TOKEN_CLEANUP_SECONDS", 300)
         self.BACKUP_DIR = env.get("BACKUP_DIR") or os.path.abspath("var/backups")

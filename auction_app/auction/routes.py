@@ -1,10 +1,12 @@
 """REST API for the auction. Bids go through the same engine function as Socket.IO."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from flask import Response, jsonify, request
 
+from auction_app import metrics
 from auction_app.auction import bp
 from auction_app.auction.access import auction_for_member, auction_for_spectator, league_for_member
 from auction_app.effects import carry_out
@@ -89,9 +91,11 @@ def place_bid(auction_id):
     limited = check_bid_rate(user["_id"])
     if limited is not None:
         raise ApiError(limited.code, limited.message, 429)
+    started = time.perf_counter()
     result = auction_engine.place_bid(database(), auction_id, user["_id"], body.amount, body.idempotency_key,
                                       _now(), lot_id=body.lot_id, seen_price=_seen(body),
                                       first_attempt=not body.retry)
+    metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
     carry_out(result.effects)
     if result.accepted:
         return jsonify(result.to_ack()), (200 if result.duplicate else 201)

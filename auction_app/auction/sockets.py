@@ -5,12 +5,13 @@ the acknowledgement as {"ok": false, "error": {"code", "message"}}.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from flask import request
 from flask_socketio import join_room, leave_room
 
-from auction_app import realtime
+from auction_app import metrics, realtime
 from auction_app.auction import presence
 from auction_app.auction.access import auction_for_member, auction_for_spectator
 from auction_app.effects import carry_out
@@ -76,9 +77,11 @@ def on_bid(data=None):
     if limited is not None:
         return {"ok": False, "error": {"code": limited.code, "message": limited.message}}
     seen = payload.seen_price if "seen_price" in payload.model_fields_set else auction_engine.UNSET
+    started = time.perf_counter()
     result = auction_engine.place_bid(database(), payload.auction_id, user["_id"], payload.amount,
                                       payload.idempotency_key, _now(), lot_id=payload.lot_id, seen_price=seen,
                                       first_attempt=not payload.retry)
+    metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
     carry_out(result.effects)
     return result.to_ack()
 
@@ -95,6 +98,7 @@ def on_leave_auction(data=None):
 
 @socketio.on("disconnect")
 def on_disconnect(*_args):
+    metrics.SOCKETS.dec()
     for auction_id in list(_rooms_by_sid.get(request.sid, ())):
         _leave(auction_id)
     _rooms_by_sid.pop(request.sid, None)

@@ -7,7 +7,7 @@ from flask import request
 
 from auction_app.auth import emails, sessions, tokens
 from auction_app.errors import ApiError
-from auction_app.repositories import database
+from auction_app.repositories import audit, database
 from auction_app.repositories import sessions as sessions_repo
 from auction_app.repositories import users as users_repo
 
@@ -37,10 +37,11 @@ def account_disabled() -> ApiError:
 def complete_sign_in(email: str) -> tuple[dict, str]:
     """After a link or code was consumed: the account (created on first sign-in) and a new session JWT."""
     db = database()
-    user, _created = users_repo.get_or_create(db, email, utcnow())
+    user, created = users_repo.get_or_create(db, email, utcnow())
     if user.get("disabled_at"):
         raise account_disabled()
     users_repo.record_sign_in(db, user["_id"], utcnow())
+    audit.record(db, None, user["_id"], "signed_up" if created else "signed_in", utcnow())
     token, _session = sessions.start(user, request.headers.get("User-Agent"), client_ip())
     return user, token
 

@@ -412,7 +412,9 @@ def _close(db, auction, now, *, sell: bool, kind: str, actor_id: str | None = No
     effects = Effects()
     payload = {"auction_id": auction["_id"], "seq": seq, "lot_id": lot["id"], "team_key": team,
                "status": status, "winner_id": winner, "price": price,
-               "winner_name": auction["members"][winner]["name"] if winner else None}
+               "winner_name": auction["members"][winner]["name"] if winner else None,
+               "ends_at": lot["ends_at"].isoformat(), "closed_at": closed_at.isoformat(),
+               "clock_close": kind == "lot_closed"}
     effects.events.append((auction["_id"], "lot_sold" if winner else "lot_unsold", payload))
     if running:
         effects.open_checks.append((auction["_id"], next_at))
@@ -475,6 +477,7 @@ def _complete(db, auction, now, reason: str, actor_id: str | None = None) -> Eff
         return None
     auctions.flush_outbox(db, {"outbox": [record]})
     leagues.mark_completed(db, auction["league_id"], now)
+    audit.record(db, auction["league_id"], actor_id or "system", "auction_completed", now, reason=reason)
     effects = Effects(completed=[auction["_id"]])
     effects.events.append((auction["_id"], "auction_completed",
                            {"auction_id": auction["_id"], "seq": seq, "reason": reason}))
