@@ -117,6 +117,7 @@ class BaseConfig:
         self.BACKUP_DIR = env.get("BACKUP_DIR") or os.path.abspath("var/backups")
         self.BACKUP_KEEP = _int(env, "BACKUP_KEEP", 7)
         self.BACKUP_HOUR_UTC = _int(env, "BACKUP_HOUR_UTC", 3)
+        self.PRACTICE_RETENTION_DAYS = _int(env, "PRACTICE_RETENTION_DAYS", 7)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()} | {

@@ -80,6 +80,14 @@ def beat_schedule(config) -> dict:
             "task": "workers.standings.send_weekly_summaries",
             "schedule": crontab(day_of_week=1, hour=8, minute=0),
         },
+        "cleanup-expired-sessions": {
+            "task": "workers.maintenance.cleanup_expired_sessions",
+            "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=30),
+        },
+        "purge-old-practice-leagues": {
+            "task": "workers.maintenance.purge_practice_leagues",
+            "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=45),
+        },
         "nightly-backup": {
             "task": "workers.maintenance.nightly_backup",
             "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=0),

@@ -105,3 +105,19 @@ def mark_completed(db: Database, league_id: str, now: datetime) -> bool:
 
 def set_fields(db: Database, league_id: str, fields: dict) -> None:
     db.leagues.update_one({"_id": league_id}, {"$set": fields})
+
+
+def practice_created_before(db: Database, before: datetime) -> list[dict]:
+    return list(db.leagues.find({"kind": "practice", "created_at": {"$lt": before}}))
+
+
+def delete_with_auction(db: Database, league: dict) -> None:
+    """Remove a league and everything its auction wrote (used for finished practice rounds)."""
+    auction_id = league.get("auction_id")
+    if auction_id:
+        db.bids.delete_many({"auction_id": auction_id})
+        db.auction_log.delete_many({"auction_id": auction_id})
+        db.auctions.delete_one({"_id": auction_id})
+    db.proxies.delete_many({"league_id": league["_id"]})
+    db.audit.delete_many({"league_id": league["_id"]})
+    db.leagues.delete_one({"_id": league["_id"]})

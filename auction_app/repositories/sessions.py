@@ -75,3 +75,8 @@ def revoke_jti(db: Database, jti: str, now: datetime) -> bool:
 def revoke_all(db: Database, user_id: str, now: datetime) -> int:
     result = db.sessions.update_many({"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": now}})
     return result.modified_count
+
+
+def delete_expired(db: Database, before: datetime) -> int:
+    """Forget sessions that expired before `before` (expires_at is written at insert, so it is queryable)."""
+    return db.sessions.delete_many({"expires_at": {"$lt": before}}).deleted_count

@@ -129,3 +129,7 @@ def wants_email(user: dict, name: str, default: bool = True) -> bool:
 
 def get_many(db: Database, user_ids: list[str]) -> list[dict]:
     return [_norm(d) for d in db.users.find({"_id": {"$in": list(user_ids)}})]
+
+
+def delete_bots(db: Database, user_ids: list[str]) -> int:
+    return db.users.delete_many({"_id": {"$in": list(user_ids)}, "role": BOT}).deleted_count
