@@ -13,6 +13,8 @@ from flask import jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from auction_app.services.errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 # Friendly sentences for the generic HTTP codes; feature modules raise ApiError
@@ -93,6 +95,10 @@ def init_app(app) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
         return render_error(error)
+
+    @app.errorhandler(ServiceError)
+    def handle_service_error(error: ServiceError):
+        return render_error(ApiError(error.code, error.message, error.status, details=error.details))
 
     @app.errorhandler(RateLimitExceeded)
     def handle_rate_limited(exc: RateLimitExceeded):

@@ -17,8 +17,6 @@ from auction_app.errors import ApiError
 from auction_app.repositories import audit, database, leagues
 from auction_app.extensions import limiter
 from auction_app.services import auction_engine, practice, results as results_service
-from auction_app.services.leagues import LeagueError
-from auction_app.services.auction_engine import EngineError
 from auction_app.validation import parse_json
 
 
@@ -26,20 +24,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _engine_call(fn, *args):
-    try:
-        effects = fn(*args)
-    except EngineError as exc:
-        raise ApiError(exc.code, exc.message, exc.status) from None
-    return effects
-
-
 @bp.post("/api/leagues/<league_id>/auction/start")
 @login_required
 def start_auction(league_id):
     user = current_user()
     league = league_for_member(league_id, user["_id"])
-    auction, effects = _engine_call(auction_engine.start, database(), league, user["_id"], _now())
+    auction, effects = auction_engine.start(database(), league, user["_id"], _now())
     carry_out(effects)
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now())), 201
 
@@ -51,10 +41,7 @@ def start_auction(league_id):
 def start_practice():
     """Start a practice auction against bots for the signed-in member."""
     user = current_user()
-    try:
-        league, auction, effects = practice.start_practice(database(), user, _now())
-    except LeagueError as exc:
-        raise ApiError(exc.code, exc.message, exc.status) from None
+    league, auction, effects = practice.start_practice(database(), user, _now())
     carry_out(effects)
     return jsonify({"league_id": league["_id"], "auction_id": auction["_id"]}), 201
 
@@ -126,7 +113,7 @@ def commissioner_control(auction_id, action):
         raise ApiError("not_found", "We couldn't find that action.", 404)
     user = current_user()
     auction_for_member(auction_id, user["_id"])
-    carry_out(_engine_call(CONTROLS[action], database(), auction_id, user["_id"], _now()))
+    carry_out(CONTROLS[action](database(), auction_id, user["_id"], _now()))
     auction = auction_for_member(auction_id, user["_id"])
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now()))
 

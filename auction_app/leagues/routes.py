@@ -7,13 +7,11 @@ from flask import current_app, jsonify
 from flask_limiter.util import get_remote_address
 
 from auction_app.auth.guards import current_user, login_required
-from auction_app.errors import ApiError, render_error
 from auction_app.extensions import limiter
 from auction_app.leagues import bp
 from auction_app.leagues.schemas import CreateLeague, Invitations, ProxyMax, UpdateLeague
 from auction_app.repositories import database
 from auction_app.services import leagues as service
-from auction_app.services.leagues import LeagueError
 from auction_app.validation import parse_json
 
 
@@ -33,11 +31,6 @@ def _base_url() -> str:
 def _per_user() -> str:
     user = current_user()
     return f"user:{user['_id']}" if user else f"ip:{get_remote_address()}"
-
-
-@bp.errorhandler(LeagueError)
-def _league_error(error: LeagueError):
-    return render_error(ApiError(error.code, error.message, error.status, details=error.details))
 
 
 # --------------------------------------------------------------------------- catalogs

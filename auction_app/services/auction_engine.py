@@ -43,6 +43,7 @@ from auction_app.domain.auction_rules import (
     status_after_no_sale,
 )
 from auction_app.repositories import audit, auctions, bids, leagues, proxies
+from auction_app.services.errors import ServiceError
 
 MAX_ATTEMPTS = 60  # re-reads after losing a race; each loss means someone else progressed
 RECENT_BIDS = 30   # bids kept in the auction document for the live feed
@@ -50,12 +51,8 @@ RECENT_KEYS = 20   # idempotency keys kept per member, to answer retries without
 SETTINGS_FIELDS = tuple(AuctionSettings.__dataclass_fields__)
 
 
-class EngineError(Exception):
-    """A refused action, with a stable code and a sentence for the user."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+class EngineError(ServiceError):
+    """A refused auction action (start, commissioner controls)."""
 
 
 @dataclass

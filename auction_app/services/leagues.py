@@ -29,6 +29,7 @@ from pymongo.database import Database
 
 from auction_app.domain.auction_rules import AuctionSettings, settings_problems
 from auction_app.domain.catalog import Catalog
+from auction_app.services.errors import ServiceError
 from auction_app.repositories import auctions as auctions_repo
 from auction_app.repositories import audit
 from auction_app.repositories import leagues as leagues_repo
@@ -52,15 +53,8 @@ MEMBER = "member"
 _random = secrets.SystemRandom()
 
 
-class LeagueError(Exception):
-    """A refusal a member should understand: stable code, plain sentence, status."""
-
-    def __init__(self, code: str, message: str, status: int = 400, *, details=None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.details = details
+class LeagueError(ServiceError):
+    """A refusal about leagues, membership or proxies."""
 
 
 # --------------------------------------------------------------------------- ids and tokens

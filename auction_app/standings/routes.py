@@ -14,12 +14,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from auction_app import realtime
 from auction_app.auth.guards import admin_required, current_user, login_required
 from auction_app.domain.fixtures import MAX_IMPORT_BYTES
-from auction_app.errors import ApiError, render_error
+from auction_app.errors import ApiError
 from auction_app.extensions import limiter
 from auction_app.repositories import database
 from auction_app.security import state
 from auction_app.services import standings as service
-from auction_app.services.leagues import LeagueError, is_commissioner
+from auction_app.services.leagues import is_commissioner
 from auction_app.standings import bp
 from auction_app.standings.schemas import EmailPreferencesIn, ScoringIn
 from auction_app.validation import parse_json
@@ -33,11 +33,6 @@ log = logging.getLogger(__name__)
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@bp.errorhandler(LeagueError)
-def _league_error(error: LeagueError):
-    return render_error(ApiError(error.code, error.message, error.status, details=error.details))
 
 
 def broadcast(league_id: str, view: dict, reason: str) -> None:
