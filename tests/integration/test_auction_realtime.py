@@ -17,7 +17,7 @@ from auction_app.repositories import auctions, bids, proxies
 from auction_app.services import auction_engine as engine
 from tests.support import services
 from tests.support.auction_clients import RoomClient
-from tests.support.factories import make_league
+from tests.support.factories import make_league, session_token
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +27,7 @@ def now():
 
 
 def tokens_for(app, users):
-    from auction_app.auth.guards import issue_session
-
-    with app.test_request_context():
-        return [issue_session(u, "pytest", "127.0.0.1") for u in users]
+    return [session_token(app, u) for u in users]
 
 
 def start(app, db, league, users):

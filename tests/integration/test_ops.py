@@ -3,26 +3,19 @@ from datetime import datetime, timezone
 
 from auction_app.repositories import users as users_repo
 from auction_app.services import auction_engine as engine
-from tests.support.factories import make_league, make_user
-
-
-def _bearer(app, user):
-    from auction_app.auth.guards import issue_session
-
-    with app.test_request_context():
-        return {"Authorization": f"Bearer {issue_session(user, 'pytest', '127.0.0.1')}"}
+from tests.support.factories import bearer, make_league, make_user
 
 
 def _admin(app, db):
     admin = make_user(db, "Admin")
     users_repo.set_role(db, admin["_id"], "admin")
-    return admin, _bearer(app, admin)
+    return admin, bearer(app, admin)
 
 
 def test_metrics_count_bids_by_outcome(app, client, db):
     league, users = make_league(db, members=2)
     auction, _ = engine.start(db, league, users[0]["_id"], datetime.now(timezone.utc))
-    headers = _bearer(app, users[1])
+    headers = bearer(app, users[1])
     url = f"/api/auctions/{auction['_id']}/bids"
     client.post(url, json={"amount": 3, "idempotency_key": "metrics-key-1"}, headers=headers)
     client.post(url, json={"amount": 1, "idempotency_key": "metrics-key-2"}, headers=headers)
@@ -35,7 +28,7 @@ def test_metrics_count_bids_by_outcome(app, client, db):
 def test_announcements_reach_the_status_page_and_need_an_admin(app, client, db, worker):
     member = make_user(db)
     refused = client.post("/api/admin/announcements", json={"message": "Maintenance tonight"},
-                          headers=_bearer(app, member))
+                          headers=bearer(app, member))
     assert refused.status_code == 403
     _, admin_headers = _admin(app, db)
     made = client.post("/api/admin/announcements", json={"message": "Maintenance at 22:00 UTC", "level": "warning"},
@@ -59,4 +52,4 @@ def test_admin_overview_counts_activity(app, client, db):
     engine.start(db, league, users[0]["_id"], datetime.now(timezone.utc))
     body = client.get("/api/admin/overview", headers=admin_headers).get_json()
     assert body["activity_24h"].get("auction_started", 0) >= 1
-    assert client.get("/api/admin/overview", headers=_bearer(app, users[1])).status_code == 403
+    assert client.get("/api/admin/overview", headers=bearer(app, users[1])).status_code == 403

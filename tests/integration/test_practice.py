@@ -3,19 +3,12 @@ from datetime import datetime, timezone
 
 from auction_app.repositories import auctions, bids, leagues
 from auction_app.services import auction_engine as engine
-from tests.support.factories import make_user
-
-
-def _bearer(app, user):
-    from auction_app.auth.guards import issue_session
-
-    with app.test_request_context():
-        return {"Authorization": f"Bearer {issue_session(user, 'pytest', '127.0.0.1')}"}
+from tests.support.factories import bearer, make_user
 
 
 def test_a_practice_auction_starts_at_once_with_three_bots_that_bid_back(app, client, db, catalogs):
     user = make_user(db)
-    response = client.post("/api/practice", headers=_bearer(app, user))
+    response = client.post("/api/practice", headers=bearer(app, user))
     assert response.status_code == 201, response.get_json()
     ids = response.get_json()
     league = leagues.get(db, ids["league_id"])
@@ -38,7 +31,7 @@ def test_a_practice_auction_starts_at_once_with_three_bots_that_bid_back(app, cl
 
 def test_practice_leagues_are_not_real_leagues(app, client, db, catalogs):
     user = make_user(db)
-    client.post("/api/practice", headers=_bearer(app, user))
-    listed = client.get("/api/leagues", headers=_bearer(app, user)).get_json()["leagues"]
+    client.post("/api/practice", headers=bearer(app, user))
+    listed = client.get("/api/leagues", headers=bearer(app, user)).get_json()["leagues"]
     assert [item["kind"] for item in listed] == ["practice"], "the dashboard can keep practice apart"
     assert db.users.count_documents({"role": "bot", "email": {"$regex": "practice.invalid$"}}) >= 3

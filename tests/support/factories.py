@@ -49,3 +49,15 @@ def shuffled(items, seed=0):
     items = list(items)
     random.Random(seed).shuffle(items)
     return items
+
+
+def session_token(app, user: dict) -> str:
+    """A real session for `user`, as the sign-in flow would create (see tests of auth for the flow)."""
+    from auction_app.auth.guards import issue_session
+
+    with app.test_request_context():
+        return issue_session(user, "pytest", "127.0.0.1")
+
+
+def bearer(app, user: dict) -> dict:
+    return {"Authorization": f"Bearer {session_token(app, user)}"}
