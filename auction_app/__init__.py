@@ -76,6 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from auction_app.standings import bp as standings_bp  # fixtures, scoring, live standings (issue 6)
 
     app.register_blueprint(standings_bp)
+    # Pages for people: dashboard, league, auction room, results, guides, feedback (issue 5).
+    from auction_app.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
     if app.config["ENV_NAME"] == "development":
         # The caught-mail page exists only on a developer's machine.
         from auction_app.devmail import bp as devmail_bp

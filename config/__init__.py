@@ -81,6 +81,8 @@ class BaseConfig:
             for o in (env.get("SOCKETIO_ALLOWED_ORIGINS") or self.PUBLIC_BASE_URL).split(",")
             if o.strip()
         ]
+        # Largest request body accepted (uploads: feedback screenshots 2 MB, fixture files 1 MB).
+        self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_BYTES", 4 * 1024 * 1024)
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or redis_url
         # A Redis outage must not turn every page into a 500: limits are skipped

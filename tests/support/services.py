@@ -67,7 +67,11 @@ def spawn(args: list[str], log_path: Path, env: dict | None = None) -> subproces
 
 def start_mongo(workdir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = spawn([str(VENV_BIN / "nx-27017"), "--db", str(workdir / "test.db"), "--port", str(port),
+    # --data-dir: one SQLite file per logical database. (With --db, every database shares
+    # one file and same-named collections collide: dropping scratch.x would drop test.x.)
+    data_dir = workdir / "mongo-data"
+    data_dir.mkdir(exist_ok=True)
+    proc = spawn([str(VENV_BIN / "nx-27017"), "--data-dir", str(data_dir), "--port", str(port),
                   "--log-file", str(workdir / "nx.log"), "--pid-file", str(workdir / "nx.pid")],
                  workdir / "nx.out")
     wait_for_port(port, proc=proc)

@@ -1,0 +1,68 @@
+"""What the server-rendered pages show, gathered from the league and auction services.
+
+No Flask here. Pages call these with the database handle and the signed-in
+member's id; authorization is the league service's (`member_league`).
+"""
+from __future__ import annotations
+
+from pymongo.database import Database
+
+from auction_app.repositories import auctions as auctions_repo
+from auction_app.repositories import leagues as leagues_repo
+from auction_app.repositories import sports as sports_repo
+from auction_app.services import leagues as league_service
+from auction_app.services import results as results_service
+
+STATUS_WORDS = {
+    leagues_repo.SETUP: "Waiting for the auction",
+    leagues_repo.RUNNING: "Auction live now",
+    leagues_repo.COMPLETED: "Auction completed",
+}
+PRACTICE = "practice"
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status)
+
+
+def dashboard(db: Database, user_id: str) -> dict:
+    """My real leagues and my practice leagues, kept apart."""
+    summaries = [league_service.league_summary(lg, user_id) for lg in league_service.my_leagues(db, user_id)]
+    for item in summaries:
+        item["status_words"] = status_words(item["status"])
+    return {"leagues": [s for s in summaries if s["kind"] != PRACTICE],
+            "practice": [s for s in summaries if s["kind"] == PRACTICE]}
+
+
+def team_names(db: Database, league: dict) -> dict[str, str]:
+    catalog = sports_repo.get(db, league["sport_key"])
+    names = {t.key: t.name for t in catalog.teams} if catalog else {}
+    return {key: names.get(key, key) for key in league["team_keys"]}
+
+
+def league_page(db: Database, league_id: str, user_id: str, base_url: str) -> dict:
+    league = league_service.member_league(db, league_id, user_id)
+    view = league_service.league_view(db, league, user_id, base_url)
+    view["status_words"] = status_words(view["status"])
+    view["proxies"] = league_service.my_proxies(db, league["_id"], user_id)["proxies"]
+    return view
+
+
+def room(db: Database, league_id: str, user_id: str) -> tuple[dict, dict[str, str]]:
+    """The league (for the auction room) and its team names."""
+    league = league_service.member_league(db, league_id, user_id)
+    return league, team_names(db, league)
+
+
+def spectator(db: Database, token: str) -> tuple[dict, dict[str, str]] | None:
+    league = leagues_repo.by_spectator_token(db, token) if isinstance(token, str) and len(token) < 200 else None
+    if league is None:
+        return None
+    return league, team_names(db, league)
+
+
+def results(db: Database, league_id: str, user_id: str) -> tuple[dict, dict | None]:
+    """The league and its auction results (None before the auction starts)."""
+    league = league_service.member_league(db, league_id, user_id)
+    auction = auctions_repo.get(db, league["auction_id"]) if league.get("auction_id") else None
+    return league, (results_service.results(db, auction) if auction else None)

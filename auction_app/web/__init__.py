@@ -1,0 +1,11 @@
+"""Pages for people: landing, guides, dashboard, league, auction room, results,
+spectator screen, first-sign-in tutorial, feedback and status (issue 5).
+
+The pages are rendered on the server; the live parts (auction room, forms that
+call the JSON API) are small plain-JS modules under static/js/.
+"""
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from auction_app.web import routes  # noqa: E402,F401  (routes attach to bp)

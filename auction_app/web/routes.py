@@ -1,0 +1,173 @@
+"""HTML pages. Thin: they gather data through services and render a template."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app, redirect, render_template, request
+from flask_limiter.util import get_remote_address
+
+from auction_app.auth.guards import current_user, login_required
+from auction_app.auth.schemas import safe_next
+from auction_app.errors import ApiError
+from auction_app.extensions import limiter
+from auction_app.repositories import database
+from auction_app.repositories import users as users_repo
+from auction_app.services import feedback as feedback_service
+from auction_app.services import leagues as league_service
+from auction_app.services import pages
+from auction_app.services.leagues import LeagueError
+from auction_app.web import bp
+
+AFTER_TUTORIAL = "/leagues"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _me() -> dict:
+    return current_user()
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+# --------------------------------------------------------------------------- public
+
+@bp.get("/")
+def landing():
+    return render_template("web/landing.html")
+
+
+@bp.get("/how-to-play")
+def how_to_play():
+    return render_template("web/how_to_play.html")
+
+
+@bp.get("/guide")
+def guide():
+    return render_template("web/guide.html")
+
+
+@bp.get("/status")
+def status():
+    return render_template("web/status.html")
+
+
+# --------------------------------------------------------------------------- first sign-in
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    return render_template("web/welcome.html", next=safe_next(request.args.get("next")) or AFTER_TUTORIAL)
+
+
+@bp.post("/welcome")
+@login_required
+def welcome_done():
+    outcome = "skipped" if request.form.get("outcome") == "skipped" else "done"
+    users_repo.mark_tutorial_done(database(), _me()["_id"], outcome)
+    return redirect(safe_next(request.form.get("next")) or AFTER_TUTORIAL, code=303)
+
+
+# --------------------------------------------------------------------------- leagues
+
+@bp.get("/leagues")
+@login_required
+def dashboard():
+    if users_repo.needs_tutorial(_me()):
+        return redirect("/welcome")
+    return render_template("web/dashboard.html", **pages.dashboard(database(), _me()["_id"]))
+
+
+@bp.get("/leagues/new")
+@login_required
+def new_league():
+    sports = [league_service.catalog_view(c) for c in league_service.catalogs(database())]
+    return render_template("web/new_league.html", sports=sports)
+
+
+@bp.get("/join/<token>")
+def join(token: str):
+    user = current_user()
+    try:
+        preview = league_service.invite_preview(database(), token, user["_id"] if user else None)
+    except LeagueError as error:
+        return render_template("web/join.html", token=token, preview=None, problem=error.message), error.status
+    return render_template("web/join.html", token=token, preview=preview, problem=None, signed_in=bool(user))
+
+
+@bp.get("/leagues/<league_id>")
+@login_required
+def league(league_id: str):
+    view = pages.league_page(database(), league_id, _me()["_id"], _base_url())
+    return render_template("web/league.html", league=view)
+
+
+@bp.get("/leagues/<league_id>/auction")
+@login_required
+def auction_room(league_id: str):
+    league, names = pages.room(database(), league_id, _me()["_id"])
+    if not league.get("auction_id"):
+        return redirect(f"/leagues/{league['_id']}")
+    return render_template("web/auction_room.html", league=league, team_names=names, me=_me(),
+                           mode="member")
+
+
+@bp.get("/watch/<token>")
+def watch(token: str):
+    found = pages.spectator(database(), token)
+    if found is None:
+        raise ApiError("not_found", "This spectator link isn't valid. Ask the commissioner for a new one.", 404)
+    league, names = found
+    return render_template("web/auction_room.html", league=league, team_names=names, me=None,
+                           mode="spectator", spectator_token=token)
+
+
+@bp.get("/leagues/<league_id>/results")
+@login_required
+def results(league_id: str):
+    league, data = pages.results(database(), league_id, _me()["_id"])
+    return render_template("web/results.html", league=league, results=data)
+
+
+# --------------------------------------------------------------------------- feedback
+
+def _feedback_key() -> str:
+    user = current_user()
+    return f"user:{user['_id']}" if user else f"ip:{get_remote_address()}"
+
+
+@bp.get("/feedback")
+def feedback():
+    page = safe_next(request.args.get("from")) or ""
+    return render_template("web/feedback.html", form={"page": page}, problems=[], sent=False)
+
+
+def _upload() -> bytes | None:
+    """The screenshot's bytes, read up to just over the limit (the service refuses bigger ones)."""
+    upload = request.files.get("screenshot")
+    if upload is None or not upload.filename:
+        return None
+    return upload.stream.read(feedback_service.MAX_SCREENSHOT_BYTES + 1)
+
+
+@bp.post("/feedback")
+@limiter.limit("5 per hour", key_func=_feedback_key, scope="feedback",
+               error_message="You've sent 5 reports in the last hour. Thank you! Please wait before sending more.")
+def feedback_submit():
+    from workers.email import send_email
+
+    form = {k: request.form.get(k, "") for k in ("happened", "expected", "page")}
+    try:
+        report = feedback_service.submit(
+            database(), user=current_user(), happened=form["happened"], expected=form["expected"],
+            page=form["page"], user_agent=request.headers.get("User-Agent", ""), screenshot=_upload(), now=_now())
+    except feedback_service.FeedbackError as error:
+        return render_template("web/feedback.html", form=form, problems=error.problems, sent=False), 400
+    subject, text = feedback_service.admin_email(report)
+    admins = feedback_service.recipients(database())
+    if admins:
+        send_email.delay(admins, subject, text)
+    return render_template("web/feedback.html", form={}, problems=[], sent=True)
