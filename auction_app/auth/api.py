@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 from auction_app.auth import api_bp, service
 from auction_app.auth.guards import admin_required, current_user, login_required
 from auction_app.auth.limits import code_per_ip, link_per_email, link_per_ip
-from auction_app.auth.schemas import AdminUserLookup, CodeSignIn, RequestLink, VerifyLink, check_id
+from auction_app.auth.schemas import AdminUserLookup, CodeSignIn, DisplayNameIn, RequestLink, VerifyLink, check_id
 from auction_app.auth.sessions import clear_cookie
 from auction_app.errors import ApiError
 from auction_app.repositories import database
@@ -66,6 +66,13 @@ def sign_out():
 @login_required
 def account():
     return jsonify(user=service.public_user(current_user()))
+
+
+@api_bp.patch("/account")
+@login_required
+def update_account():
+    body = parse_json(DisplayNameIn)
+    return jsonify(user=service.public_user(service.set_display_name(current_user(), body.display_name)))
 
 
 @api_bp.get("/account/sessions")

@@ -6,7 +6,7 @@ from flask import redirect, render_template, request
 from auction_app.auth import bp, service, tokens
 from auction_app.auth.guards import admin_required, current_user, login_required
 from auction_app.auth.limits import code_per_ip, link_per_email, link_per_ip
-from auction_app.auth.schemas import (CodeSignInForm, RequestLinkForm, VerifyLink, VerifyLinkForm, check_id,
+from auction_app.auth.schemas import (CodeSignInForm, DisplayNameIn, RequestLinkForm, VerifyLink, VerifyLinkForm, check_id,
                                       safe_next)
 from auction_app.auth.sessions import clear_cookie, set_cookie
 from auction_app.errors import ApiError
@@ -124,6 +124,17 @@ def _minutes() -> int:
 @login_required
 def account():
     return render_template("account/index.html", user=current_user())
+
+
+@bp.post("/account/name")
+@login_required
+def account_name():
+    try:
+        form = validate(DisplayNameIn, _form_data())
+    except ApiError as error:
+        return render_template("account/index.html", user=current_user(), name_error=error.message), 400
+    service.set_display_name(current_user(), form.display_name)
+    return redirect("/account?saved=1", code=303)
 
 
 @bp.get("/account/sessions")

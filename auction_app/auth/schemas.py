@@ -109,6 +109,13 @@ class CodeSignInForm(StrictModel):
     next: Next = None
 
 
+DisplayName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^<>\x00-\x1f]+$")]
+
+
+class DisplayNameIn(StrictModel):
+    display_name: DisplayName
+
+
 class SocketAuth(StrictModel):
     """The `auth` object of a Socket.IO connection."""
 

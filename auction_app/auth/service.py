@@ -8,6 +8,7 @@ from flask import request
 from auction_app.auth import emails, sessions, tokens
 from auction_app.errors import ApiError
 from auction_app.repositories import audit, database
+from auction_app.repositories import leagues as leagues_repo
 from auction_app.repositories import sessions as sessions_repo
 from auction_app.repositories import users as users_repo
 
@@ -81,6 +82,14 @@ def revoke_session(user: dict, session_id: str | None) -> None:
 
 def revoke_all_sessions(user_id: str) -> int:
     return sessions_repo.revoke_all(database(), user_id, utcnow())
+
+
+def set_display_name(user: dict, name: str) -> dict:
+    """The name other members see on the draft board and in results."""
+    db = database()
+    users_repo.set_display_name(db, user["_id"], name)
+    leagues_repo.rename_member_before_start(db, user["_id"], name)
+    return dict(user, display_name=name)
 
 
 def public_user(user: dict) -> dict:

@@ -121,3 +121,9 @@ def delete_with_auction(db: Database, league: dict) -> None:
     db.proxies.delete_many({"league_id": league["_id"]})
     db.audit.delete_many({"league_id": league["_id"]})
     db.leagues.delete_one({"_id": league["_id"]})
+
+
+def rename_member_before_start(db: Database, user_id: str, name: str) -> int:
+    """Show a member's new name in leagues whose auction hasn't started (started ones keep the record)."""
+    return db.leagues.update_many({"member_ids": {"$in": [user_id]}, "status": SETUP},
+                                  {"$set": {f"members.{user_id}.name": name}}).modified_count

@@ -133,3 +133,7 @@ def get_many(db: Database, user_ids: list[str]) -> list[dict]:
 
 def delete_bots(db: Database, user_ids: list[str]) -> int:
     return db.users.delete_many({"_id": {"$in": list(user_ids)}, "role": BOT}).deleted_count
+
+
+def set_display_name(db: Database, user_id: str, name: str) -> None:
+    db.users.update_one({"_id": user_id}, {"$set": {"display_name": name}})
