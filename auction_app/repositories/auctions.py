@@ -13,6 +13,8 @@ the two writes never loses a log record.
 """
 from __future__ import annotations
 
+from collections import deque
+
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -76,11 +78,38 @@ def _walk(doc: dict, path: str) -> tuple[dict, str]:
     return doc, key
 
 
+class _RecentlyStored:
+    """Ids of log records this process has already stored, so it doesn't store them twice.
+
+    Only an optimisation: a record missing from here is inserted again and the
+    unique index turns the duplicate away.
+    """
+
+    def __init__(self, size: int = 20000):
+        self._order: deque[str] = deque(maxlen=size)
+        self._ids: set[str] = set()
+
+    def __contains__(self, record_id: str) -> bool:
+        return record_id in self._ids
+
+    def add(self, record_id: str) -> None:
+        if len(self._order) == self._order.maxlen:
+            self._ids.discard(self._order[0])
+        self._order.append(record_id)
+        self._ids.add(record_id)
+
+
+_stored = _RecentlyStored()
+
+
 def flush_outbox(db: Database, auction: dict) -> None:
     """Make sure the last change's log records are stored (idempotent)."""
     for record in auction.get("outbox") or []:
-        collection = db[record["collection"]]
+        record_id = record["doc"]["_id"]
+        if record_id in _stored:
+            continue
         try:
-            collection.insert_one(record["doc"])
+            db[record["collection"]].insert_one(record["doc"])
         except (DuplicateKeyError, BulkWriteError):
             pass
+        _stored.add(record_id)
