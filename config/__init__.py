@@ -89,7 +89,7 @@ class BaseConfig:
         # (and logged) until Redis is back; /ready reports the outage.
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.HEALTH_TIMEOUT_SECONDS = _float(env, "HEALTH_TIMEOUT_SECONDS", 1.5)
+        self.HEALTH_TIMEOUT_SECONDS = _float(env, "HEALTH_TIMEOUT_SECONDS", 1.0)
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or "127.0.0.1"
         self.MAIL_PORT = _int(env, "MAIL_PORT", 1025)
