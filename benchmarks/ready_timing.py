@@ -14,16 +14,38 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support import services  # noqa: E402
-w = Path(tempfile.mkdtemp())
-m, murl = services.start_mongo(w); r, rurl, _ = services.start_redis(w)
-base_env = dict(os.environ, APP_ENV="testing", MONGO_URL=murl, REDIS_URL=rurl)
-for name, env in [("healthy", base_env),
-                  ("redis down", dict(base_env, REDIS_URL=f"redis://127.0.0.1:{services.free_port()}/0")),
-                  ("mongo down", dict(base_env, MONGO_URL=f"mongodb://127.0.0.1:{services.free_port()}/?directConnection=true"))]:
-    p, base = services.start_web(env, w, name=name.replace(" ", "-"))
-    times = []
-    for _ in range(5):
-        t = time.monotonic(); resp = requests.get(base + "/ready", timeout=10); times.append(time.monotonic() - t)
-    print(f"{name:11} status {resp.status_code} body {resp.json()}  max {max(times)*1000:.0f} ms")
-    services.stop_process(p)
-services.stop_process(r); services.stop_process(m)
+
+
+def slowest_answer(env: dict, workdir: Path, name: str, tries: int = 5):
+    proc, base = services.start_web(env, workdir, name=name)
+    try:
+        times = []
+        for _ in range(tries):
+            started = time.monotonic()
+            response = requests.get(base + "/ready", timeout=10)
+            times.append(time.monotonic() - started)
+        return response, max(times)
+    finally:
+        services.stop_process(proc)
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="ready-timing-"))
+    mongo, mongo_url = services.start_mongo(workdir)
+    redis_proc, redis_url, _ = services.start_redis(workdir)
+    try:
+        up = dict(os.environ, APP_ENV="testing", MONGO_URL=mongo_url, REDIS_URL=redis_url)
+        dead_redis = f"redis://127.0.0.1:{services.free_port()}/0"
+        dead_mongo = f"mongodb://127.0.0.1:{services.free_port()}/?directConnection=true"
+        cases = [("healthy", up), ("redis-down", dict(up, REDIS_URL=dead_redis)),
+                 ("mongo-down", dict(up, MONGO_URL=dead_mongo))]
+        for name, env in cases:
+            response, slowest = slowest_answer(env, workdir, name)
+            print(f"{name:11} status {response.status_code} slowest {slowest * 1000:5.0f} ms  {response.json()}")
+    finally:
+        services.stop_process(redis_proc)
+        services.stop_process(mongo)
+
+
+if __name__ == "__main__":
+    main()
