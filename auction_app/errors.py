@@ -9,7 +9,6 @@ import logging
 import math
 from datetime import datetime, timezone
 
-import sentry_sdk
 from flask import jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
@@ -117,8 +116,5 @@ def init_app(app) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        # This handler turns the error into a friendly page, so Flask never sees it as
-        # unhandled: report it to Sentry here (a no-op when SENTRY_DSN is unset).
-        sentry_sdk.capture_exception(exc)
         code, message = GENERIC[500]
         return render_error(ApiError(code, message, 500))
