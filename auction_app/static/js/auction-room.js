@@ -171,8 +171,9 @@ async function placeBid(amount) {
   const lot = room.snapshot && room.snapshot.lot;
   if (!lot || lot.status !== "open") return bidMessage("Bidding on this team isn't open right now.");
   if (!room.socket.connected) return bidMessage(FRIENDLY.offline);
+  // A fresh key every time: this page never resends a bid, so each is a first attempt (retry: false).
   const payload = { auction_id: room.auctionId, lot_id: lot.id, amount, idempotency_key: newKey(),
-    seen_price: lot.price };
+    seen_price: lot.price, retry: false };
   bidMessage("");
   try {
     const ack = await room.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("bid", payload);
