@@ -25,7 +25,8 @@ LINK_RE = re.compile(r"https?://\S+/auth/verify\?\S+")
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (bin/install --browser installs it)")
+        # A missing browser must fail loudly: a skipped browser suite would hide a broken install.
+        pytest.fail(f"Chromium not found at {CHROMIUM}; run bin/install --browser (bin/test does).")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
