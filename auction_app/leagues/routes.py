@@ -11,6 +11,8 @@ from auction_app.extensions import limiter
 from auction_app.leagues import bp
 from auction_app.leagues.schemas import CreateLeague, Invitations, ProxyMax, UpdateLeague
 from auction_app.repositories import database
+from auction_app.effects import carry_out
+from auction_app.services import auction_engine
 from auction_app.services import leagues as service
 from auction_app.validation import parse_json
 
@@ -156,7 +158,12 @@ def set_proxy(league_id: str, team_key: str):
     user = _user()
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(ProxyMax)
-    return jsonify(service.set_proxy(database(), league_id, user["_id"], team_key, body.max_amount, _now()))
+    mine = service.set_proxy(database(), league_id, user["_id"], team_key, body.max_amount, _now())
+    # If that team is on the block right now, the engine bids for the new maximum at once.
+    league = service.member_league(database(), league_id, user["_id"])
+    if league.get("auction_id"):
+        carry_out(auction_engine.run_proxies(database(), league["auction_id"], _now()))
+    return jsonify(mine)
 
 
 @bp.delete("/leagues/<league_id>/proxies/<team_key>")

@@ -343,3 +343,17 @@ def test_replaying_the_log_reproduces_the_final_state(db):
         assert len(model.members[uid].roster) == member["filled"]
     for team, lot in final["lots"].items():
         assert model.lots[team].status == lot["status"]
+
+
+def test_a_maximum_set_while_its_team_is_on_the_block_bids_at_once(app, client, db):
+    from tests.support.factories import bearer
+
+    league, (a, b, c) = make_league(db, members=3, lot_seconds=600)
+    auction, _ = engine.start(db, league, a["_id"], datetime.now(timezone.utc))
+    engine.place_bid(db, auction["_id"], a["_id"], 5, engine.new_idempotency_key(), datetime.now(timezone.utc))
+    team = auctions.get(db, auction["_id"])["lot"]["team_key"]
+    response = client.put(f"/api/leagues/{league['_id']}/proxies/{team}", json={"max_amount": 20},
+                          headers=bearer(app, b))
+    assert response.status_code == 200
+    lot = auctions.get(db, auction["_id"])["lot"]
+    assert (lot["leader_id"], lot["price"]) == (b["_id"], 6), "the proxy outbid the leader by one increment"
