@@ -18,3 +18,9 @@ def insert(db: Database, doc: dict) -> None:
 def get(db: Database, feedback_id: str) -> dict | None:
     return normalize(db.feedback.find_one({"_id": feedback_id}), ("created_at",))
 
+
+
+def recent(db: Database, limit: int = 100) -> list[dict]:
+    """The newest reports, without screenshot bytes (those are fetched one at a time)."""
+    rows = db.feedback.find({}, {"screenshot.data": 0}).sort("created_at", -1).limit(limit)
+    return [normalize(row, ("created_at",)) for row in rows]

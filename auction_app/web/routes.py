@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app, redirect, render_template, request
+from flask import Response, current_app, redirect, render_template, request
 from flask_limiter.util import get_remote_address
 
-from auction_app.auth.guards import current_user, login_required
+from auction_app.auth.guards import admin_required, current_user, login_required
 from auction_app.auth.schemas import safe_next
 from auction_app.errors import ApiError
 from auction_app.extensions import limiter
 from auction_app.repositories import database
+from auction_app.repositories import feedback as feedback_repo
 from auction_app.repositories import users as users_repo
 from auction_app.services import feedback as feedback_service
 from auction_app.services import leagues as league_service
@@ -171,3 +172,21 @@ def feedback_submit():
     if admins:
         send_email.delay(admins, subject, text)
     return render_template("web/feedback.html", form={}, problems=[], sent=True)
+
+
+@bp.get("/admin/feedback")
+@admin_required
+def admin_feedback():
+    """Problem reports from members, newest first, with their screenshots."""
+    return render_template("web/admin_feedback.html", reports=feedback_repo.recent(database()))
+
+
+@bp.get("/admin/feedback/<report_id>/screenshot")
+@admin_required
+def admin_feedback_screenshot(report_id):
+    report = feedback_repo.get(database(), report_id)
+    shot = (report or {}).get("screenshot")
+    if not shot:
+        raise ApiError("not_found", "That report has no screenshot.", 404)
+    return Response(bytes(shot["data"]), mimetype=shot["content_type"],
+                    headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff"})

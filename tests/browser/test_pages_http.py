@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.factories import make_league, make_user
+from tests.support.factories import bearer, make_league, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -99,3 +99,10 @@ def test_feedback_is_stored_checked_and_mailed_to_admins(app, client, db, worker
     assert stored["screenshot"]["content_type"] == "image/jpeg" and bytes(stored["screenshot"]["data"]) == JPEG
     mail = mail_capture.wait_for(admin["email"], subject_contains="Problem report")
     assert "The bid button did nothing" in mail.text and "image/jpeg" in mail.text
+    admin_headers = bearer(app, admin)
+    listing = client.get("/admin/feedback", headers=admin_headers)
+    assert listing.status_code == 200 and "The bid button did nothing" in listing.get_data(as_text=True)
+    shot = client.get(f"/admin/feedback/{stored['_id']}/screenshot", headers=admin_headers)
+    assert shot.status_code == 200 and shot.mimetype == "image/jpeg" and shot.data == JPEG
+    member_view = client.get("/admin/feedback", headers=bearer(app, make_user(db, "Nosy")))
+    assert member_view.status_code in (403, 404)
