@@ -114,6 +114,24 @@ async def drive(base, plan, seconds, think_ms):
     return stats, elapsed
 
 
+def server_decision_percentiles(base: str) -> dict[int, str]:
+    """Upper bucket bounds of the server-side bid decision time, from the web process's /metrics."""
+    import requests
+
+    buckets, total = [], 0.0
+    for line in requests.get(base + "/metrics", timeout=10).text.splitlines():
+        if line.startswith("auction_bid_duration_seconds_bucket"):
+            bound = line.split('le="')[1].split('"')[0]
+            buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
+        elif line.startswith("auction_bid_duration_seconds_count"):
+            total = float(line.rsplit(" ", 1)[1])
+    result = {}
+    for p in (50, 95, 99):
+        bound = next((b for b, count in buckets if count >= total * p / 100), float("inf"))
+        result[p] = f"{bound * 1000:g} ms" if bound != float("inf") else "> 1 s"
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--auctions", type=int, default=20)
@@ -161,6 +179,7 @@ def main():
               f"one web process (gunicorn -k gevent -w 1), {args.seconds:.0f} s of bidding, "
               f"reaction time {args.think_ms:.0f} ms")
         stats, elapsed = asyncio.run(drive(base, plan, args.seconds, args.think_ms))
+        decide = server_decision_percentiles(base)
     finally:
         for proc in reversed(procs):
             services.stop_process(proc)
@@ -175,6 +194,8 @@ def main():
         ms = [v * 1000 for v in values]
         print(f"{name:<21} p50 {percentile(ms, 50):7.1f} ms   p95 {percentile(ms, 95):7.1f} ms   "
               f"p99 {percentile(ms, 99):7.1f} ms   max {max(ms) if ms else float('nan'):7.1f} ms")
+    print("server time to decide a bid (auction_bid_duration_seconds): "
+          + "   ".join(f"p{p} <= {ms}" for p, ms in decide.items()))
     if stats["received"]:
         print(f"mean fan-out per bid: {statistics.mean(len(v) for v in stats['received'].values()):.1f} clients")
 

@@ -209,7 +209,8 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
         result = _place_bid(db, auction_id, user_id, amount, idempotency_key, now, lot_id=lot_id,
                             seen_price=seen_price, source=source, first_attempt=first_attempt)
     if result.accepted and not result.duplicate and source == "manual":
-        result.effects.extend(run_proxies(db, auction_id, now))
+        result.effects.extend(run_proxies(db, auction_id, now, league_id=result.bid["league_id"],
+                                          team_key=result.bid["team_key"]))
     return result
 
 
@@ -325,9 +326,16 @@ def _refused(rejection: Rejection) -> BidResult:
     return BidResult(False, code=rejection.code, message=rejection.message)
 
 
-def run_proxies(db: Database, auction_id: str, now: datetime) -> Effects:
-    """Place the bids members' hidden maximums call for, until nothing changes."""
+def run_proxies(db: Database, auction_id: str, now: datetime, *, league_id: str | None = None,
+                team_key: str | None = None) -> Effects:
+    """Place the bids members' hidden maximums call for, until nothing changes.
+
+    With the league and team of the lot just bid on, a team nobody has a maximum
+    for costs one small query instead of reading the auction (the common case).
+    """
     effects = Effects()
+    if league_id and team_key and not proxies.for_team(db, league_id, team_key):
+        return effects
     for _ in range(MAX_ATTEMPTS):
         auction = auctions.get(db, auction_id)
         if auction is None or auction["status"] != auctions.RUNNING or not auction.get("lot"):
