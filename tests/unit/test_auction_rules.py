@@ -4,32 +4,14 @@ whatever sequence of bids, pauses, closes and undos happens."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from auction_app.domain import auction_rules as rules
 
-def _load_rules():
-    try:
-        from auction_app.domain import auction_rules
-        return auction_rules
-    except ImportError:
-        # auction_app/__init__.py imports Flask and friends; the rules themselves are
-        # pure, so load the file on its own when the web stack isn't installed.
-        path = Path(__file__).resolve().parents[2] / "auction_app/domain/auction_rules.py"
-        spec = importlib.util.spec_from_file_location("auction_rules_standalone", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        return module
-
-
-rules = _load_rules()
 AuctionSettings, LotView, BidderView = rules.AuctionSettings, rules.LotView, rules.BidderView
 Rejection, ProxyBid, PlacedBid = rules.Rejection, rules.ProxyBid, rules.PlacedBid
 AuctionModel, AuctionActionError = rules.AuctionModel, rules.AuctionActionError
