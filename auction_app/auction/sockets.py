@@ -52,10 +52,11 @@ def on_join_auction(data=None):
         return _error(exc)
     join_room(auction_engine.room(auction["_id"]))
     _rooms_by_sid.setdefault(request.sid, set()).add(auction["_id"])
+    online = presence.enter(auction["_id"], request.sid, viewer_id) if viewer_id else []
     if viewer_id:
-        _announce_presence(auction, presence.enter(auction["_id"], request.sid, viewer_id))
+        _announce_presence(auction, online)
     snapshot = auction_engine.snapshot(database(), auction, viewer_id, _now())
-    snapshot["online"] = presence.online(auction["_id"]) if viewer_id else []
+    snapshot["online"] = online
     return {"ok": True, "snapshot": snapshot}
 
 
