@@ -16,15 +16,13 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from auction_app.repositories import auctions, leagues
 from auction_app.repositories import fixtures as fixtures_repo
-from auction_app.services import auction_engine as engine
-from tests.support.factories import make_league
+from tests.support.factories import bearer, completed_league
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "fixtures"
 
@@ -36,40 +34,6 @@ PL_SALES = [("liverpool", 0, 10), ("chelsea", 1, 8), ("bournemouth", 2, 3),
 
 def example(name: str) -> bytes:
     return (EXAMPLES / name).read_bytes()
-
-
-def bearer(app, user) -> dict:
-    from auction_app.auth.guards import issue_session
-
-    with app.test_request_context():
-        return {"Authorization": f"Bearer {issue_session(user, 'pytest', '127.0.0.1')}"}
-
-
-def completed_league(db, sales, sport_key="premier-league", members=3, roster_slots=2):
-    """A league whose auction ran to completion: sales = [(team, member index, price)] in lot order."""
-    teams = [team for team, _, _ in sales]
-    names = ["Ann", "Ben", "Cat", "Dan"][:members]
-    league, users = make_league(db, members=members, teams=teams, roster_slots=roster_slots)
-    for user, name in zip(users, names):  # readable names in the table
-        db.users.update_one({"_id": user["_id"]}, {"$set": {"display_name": name}})
-        league["members"][user["_id"]]["name"] = name
-        user["display_name"] = name
-    leagues.set_fields(db, league["_id"], {"sport_key": sport_key, "members": league["members"]})
-    league["sport_key"] = sport_key
-    clock = datetime.now(timezone.utc)
-    auction, _ = engine.start(db, league, users[0]["_id"], clock)
-    for team, who, price in sales:
-        current = auctions.get(db, auction["_id"])
-        assert current["lot"]["team_key"] == team
-        result = engine.place_bid(db, auction["_id"], users[who]["_id"], price, engine.new_idempotency_key(),
-                                  clock + timedelta(seconds=1))
-        assert result.accepted, result.to_ack()
-        clock = current["lot"]["ends_at"] + timedelta(seconds=1)
-        engine.close_lot_if_due(db, auction["_id"], clock)
-        clock += timedelta(seconds=5)
-        engine.open_next_lot(db, auction["_id"], clock)
-    assert auctions.get(db, auction["_id"])["status"] == "completed"
-    return leagues.get(db, league["_id"]), users
 
 
 def upload(client, league_id, headers, content: bytes, filename: str):
