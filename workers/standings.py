@@ -12,22 +12,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from celery import shared_task
 from flask import current_app, render_template
 
 from auction_app import realtime
-from auction_app.repositories import database, leagues
+from auction_app.clock import utcnow
 from auction_app.repositories import standings as standings_repo
+from auction_app.repositories import database, leagues
 from auction_app.services import standings as service
 from workers.email import send_email
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @shared_task(name="workers.standings.broadcast_leagues")
@@ -46,7 +42,7 @@ def broadcast_leagues(league_ids: list[str], reason: str = "import") -> int:
 
 @shared_task(name="workers.standings.send_weekly_summaries")
 def send_weekly_summaries() -> int:
-    week = service.iso_week(_now())
+    week = service.iso_week(utcnow())
     league_ids = standings_repo.league_ids_with_status(database(), leagues.COMPLETED)
     for league_id in league_ids:
         send_league_summary.delay(league_id, week)
@@ -57,7 +53,7 @@ def send_weekly_summaries() -> int:
 @shared_task(name="workers.standings.send_league_summary")
 def send_league_summary(league_id: str, week: str | None = None) -> int:
     db = database()
-    now = _now()
+    now = utcnow()
     week = week or service.iso_week(now)
     base = current_app.config["PUBLIC_BASE_URL"]
     secret = current_app.config["SECRET_KEY"]

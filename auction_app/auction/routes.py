@@ -2,26 +2,22 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from flask import Response, jsonify, request
 
 from auction_app import metrics
 from auction_app.auction import bp
 from auction_app.auction.access import auction_for_member, auction_for_spectator, league_for_member
-from auction_app.effects import carry_out
 from auction_app.auction.ratelimit import check_bid_rate
 from auction_app.auction.schemas import RestBidIn
 from auction_app.auth.guards import current_user, login_required
+from auction_app.clock import utcnow
+from auction_app.effects import carry_out
 from auction_app.errors import ApiError
-from auction_app.repositories import audit, database, leagues
 from auction_app.extensions import limiter
+from auction_app.repositories import audit, database, leagues
 from auction_app.services import auction_engine, practice, results as results_service
 from auction_app.validation import parse_json
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @bp.post("/api/leagues/<league_id>/auction/start")
@@ -29,9 +25,9 @@ def _now() -> datetime:
 def start_auction(league_id):
     user = current_user()
     league = league_for_member(league_id, user["_id"])
-    auction, effects = auction_engine.start(database(), league, user["_id"], _now())
+    auction, effects = auction_engine.start(database(), league, user["_id"], utcnow())
     carry_out(effects)
-    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now())), 201
+    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow())), 201
 
 
 @bp.post("/api/practice")
@@ -41,7 +37,7 @@ def start_auction(league_id):
 def start_practice():
     """Start a practice auction against bots for the signed-in member."""
     user = current_user()
-    league, auction, effects = practice.start_practice(database(), user, _now())
+    league, auction, effects = practice.start_practice(database(), user, utcnow())
     carry_out(effects)
     return jsonify({"league_id": league["_id"], "auction_id": auction["_id"]}), 201
 
@@ -51,13 +47,13 @@ def start_practice():
 def auction_state(auction_id):
     user = current_user()
     auction = auction_for_member(auction_id, user["_id"])
-    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now()))
+    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow()))
 
 
 @bp.get("/api/spectate/<auction_id>")
 def spectator_state(auction_id):
     auction = auction_for_spectator(auction_id, request.args.get("token", ""))
-    return jsonify(auction_engine.snapshot(database(), auction, None, _now()))
+    return jsonify(auction_engine.snapshot(database(), auction, None, utcnow()))
 
 
 @bp.get("/api/watch/<spectator_token>")
@@ -80,7 +76,7 @@ def place_bid(auction_id):
         raise ApiError(limited.code, limited.message, 429)
     started = time.perf_counter()
     result = auction_engine.place_bid(database(), auction_id, user["_id"], body.amount, body.idempotency_key,
-                                      _now(), lot_id=body.lot_id, seen_price=_seen(body),
+                                      utcnow(), lot_id=body.lot_id, seen_price=_seen(body),
                                       first_attempt=not body.retry)
     metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
     carry_out(result.effects)
@@ -113,9 +109,9 @@ def commissioner_control(auction_id, action):
         raise ApiError("not_found", "We couldn't find that action.", 404)
     user = current_user()
     auction_for_member(auction_id, user["_id"])
-    carry_out(CONTROLS[action](database(), auction_id, user["_id"], _now()))
+    carry_out(CONTROLS[action](database(), auction_id, user["_id"], utcnow()))
     auction = auction_for_member(auction_id, user["_id"])
-    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], _now()))
+    return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow()))
 
 
 @bp.get("/api/auctions/<auction_id>/results")

@@ -6,7 +6,6 @@ the acknowledgement as {"ok": false, "error": {"code", "message"}}.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from flask import request
 from flask_socketio import join_room, leave_room
@@ -14,22 +13,19 @@ from flask_socketio import join_room, leave_room
 from auction_app import metrics, realtime
 from auction_app.auction import presence
 from auction_app.auction.access import auction_for_member, auction_for_spectator
-from auction_app.effects import carry_out
 from auction_app.auction.ratelimit import check_bid_rate
 from auction_app.auction.schemas import BidIn, JoinAuctionIn
-from auction_app.sockets import socket_current_user
+from auction_app.clock import utcnow
+from auction_app.effects import carry_out
 from auction_app.errors import ApiError
 from auction_app.extensions import socketio
 from auction_app.repositories import auctions, database
 from auction_app.services import auction_engine
+from auction_app.sockets import socket_current_user
 from auction_app.validation import validate
 
 # sid -> set of auction ids this connection watches (per web process; cleaned on disconnect)
 _rooms_by_sid: dict[str, set[str]] = {}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _error(exc: ApiError) -> dict:
@@ -55,7 +51,7 @@ def on_join_auction(data=None):
     online = presence.enter(auction["_id"], request.sid, viewer_id) if viewer_id else []
     if viewer_id:
         _announce_presence(auction, online)
-    snapshot = auction_engine.snapshot(database(), auction, viewer_id, _now())
+    snapshot = auction_engine.snapshot(database(), auction, viewer_id, utcnow())
     snapshot["online"] = online
     return {"ok": True, "snapshot": snapshot}
 
@@ -80,7 +76,7 @@ def on_bid(data=None):
     seen = payload.seen_price if "seen_price" in payload.model_fields_set else auction_engine.UNSET
     started = time.perf_counter()
     result = auction_engine.place_bid(database(), payload.auction_id, user["_id"], payload.amount,
-                                      payload.idempotency_key, _now(), lot_id=payload.lot_id, seen_price=seen,
+                                      payload.idempotency_key, utcnow(), lot_id=payload.lot_id, seen_price=seen,
                                       first_attempt=not payload.retry)
     metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
     carry_out(result.effects)

@@ -1,20 +1,15 @@
 """Sign-in and session operations shared by the HTML pages and the JSON API."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import request
 
 from auction_app.auth import emails, sessions, tokens
+from auction_app.clock import utcnow
 from auction_app.errors import ApiError
 from auction_app.repositories import audit, database
 from auction_app.repositories import leagues as leagues_repo
 from auction_app.repositories import sessions as sessions_repo
 from auction_app.repositories import users as users_repo
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def client_ip() -> str | None:

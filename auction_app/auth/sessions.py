@@ -8,22 +8,19 @@ exists, is not revoked and has not expired, and its user is not disabled.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import jwt
 from flask import current_app
 
-from auction_app.repositories import database
+from auction_app.clock import utcnow
 from auction_app.repositories import sessions as sessions_repo
 from auction_app.repositories import users as users_repo
+from auction_app.repositories import database
 
 AUDIENCE = "club-auction:session"
 MAX_TOKEN_CHARS = 4096
 USER_AGENT_CHARS = 300
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def start(user: dict, user_agent: str | None, ip: str | None) -> tuple[str, dict]:

@@ -15,18 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 
+from auction_app.clock import utcnow
 from auction_app.errors import ApiError
 from auction_app.repositories import database, login_tokens
 
 TOKEN_BYTES = 32  # 256 bits
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_link_token() -> str:

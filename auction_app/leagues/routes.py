@@ -1,24 +1,20 @@
 """JSON endpoints under /api for leagues and invitations (see docs/leagues.md)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import current_app, jsonify
 from flask_limiter.util import get_remote_address
 
 from auction_app.auth.guards import current_user, login_required
+from auction_app.clock import utcnow
+from auction_app.effects import carry_out
 from auction_app.extensions import limiter
 from auction_app.leagues import bp
 from auction_app.leagues.schemas import CreateLeague, Invitations, ProxyMax, UpdateLeague
 from auction_app.repositories import database
-from auction_app.effects import carry_out
-from auction_app.services import auction_engine
 from auction_app.services import leagues as service
+from auction_app.services import auction_engine
 from auction_app.validation import parse_json
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _user() -> dict:
@@ -54,7 +50,7 @@ def create_league():
     body = parse_json(CreateLeague)
     user = _user()
     league = service.create_league(database(), user, name=body.name, sport_key=body.sport_key,
-                                   kind=body.kind, changes=body.changes(), now=_now())
+                                   kind=body.kind, changes=body.changes(), now=utcnow())
     return jsonify({"league": service.league_view(database(), league, user["_id"], _base_url())}), 201
 
 
@@ -82,7 +78,7 @@ def update_league(league_id: str):
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(UpdateLeague)
     league = service.update_league(database(), league_id, user["_id"], name=body.name,
-                                   changes=body.changes(), now=_now())
+                                   changes=body.changes(), now=utcnow())
     return jsonify({"league": service.league_view(database(), league, user["_id"], _base_url())})
 
 
@@ -90,7 +86,7 @@ def update_league(league_id: str):
 @login_required
 def rotate_invite(league_id: str):
     user = _user()
-    league = service.rotate_invite(database(), league_id, user["_id"], _now())
+    league = service.rotate_invite(database(), league_id, user["_id"], utcnow())
     return jsonify({"invite_link": service.invite_link(_base_url(), league)})
 
 
@@ -104,7 +100,7 @@ def send_invitations(league_id: str):
     user = _user()
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(Invitations)
-    league, accepted, rejected = service.plan_invitations(database(), league_id, user["_id"], body.emails, _now())
+    league, accepted, rejected = service.plan_invitations(database(), league_id, user["_id"], body.emails, utcnow())
     for address in accepted:
         send_invitation.delay(league["_id"], address, user["_id"])
     return jsonify({"accepted": accepted, "rejected": rejected}), 202
@@ -113,7 +109,7 @@ def send_invitations(league_id: str):
 @bp.post("/leagues/<league_id>/leave")
 @login_required
 def leave_league(league_id: str):
-    service.leave_league(database(), league_id, _user()["_id"], _now())
+    service.leave_league(database(), league_id, _user()["_id"], utcnow())
     return jsonify({"left": True})
 
 
@@ -121,7 +117,7 @@ def leave_league(league_id: str):
 @login_required
 def remove_member(league_id: str, member_id: str):
     user = _user()
-    league = service.remove_member(database(), league_id, user["_id"], member_id, _now())
+    league = service.remove_member(database(), league_id, user["_id"], member_id, utcnow())
     return jsonify({"members": service.members_view(league), "member_count": league["member_count"]})
 
 
@@ -140,7 +136,7 @@ def invite_preview(token: str):
                error_message="You've tried to join 10 leagues in the last hour.")
 def join(token: str):
     user = _user()
-    league = service.join_with_invite(database(), token, user, _now())
+    league = service.join_with_invite(database(), token, user, utcnow())
     return jsonify({"league": service.league_view(database(), league, user["_id"], _base_url())}), 201
 
 
@@ -158,11 +154,11 @@ def set_proxy(league_id: str, team_key: str):
     user = _user()
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(ProxyMax)
-    mine = service.set_proxy(database(), league_id, user["_id"], team_key, body.max_amount, _now())
+    mine = service.set_proxy(database(), league_id, user["_id"], team_key, body.max_amount, utcnow())
     # If that team is on the block right now, the engine bids for the new maximum at once.
     league = service.member_league(database(), league_id, user["_id"])
     if league.get("auction_id"):
-        carry_out(auction_engine.run_proxies(database(), league["auction_id"], _now()))
+        carry_out(auction_engine.run_proxies(database(), league["auction_id"], utcnow()))
     return jsonify(mine)
 
 

@@ -6,13 +6,13 @@ summary's unsubscribe page at /email/unsubscribe/<token> (no sign-in).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auction_app import realtime
 from auction_app.auth.guards import admin_required, current_user, login_required
+from auction_app.clock import utcnow
 from auction_app.domain.fixtures import MAX_IMPORT_BYTES
 from auction_app.errors import ApiError
 from auction_app.extensions import limiter
@@ -29,10 +29,6 @@ MAX_UPLOAD_BYTES = MAX_IMPORT_BYTES + 64 * 1024
 IMPORTS_PER_HOUR = 5
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def broadcast(league_id: str, view: dict, reason: str) -> None:
@@ -103,7 +99,7 @@ def import_fixtures(league_id: str):
     league = service.member_league(db, league_id, user["_id"])
     service.require_commissioner(league, user["_id"], "import fixtures and results")
     filename, content = _upload()
-    league, summary = service.import_for_league(db, league_id, user["_id"], filename, content, _now())
+    league, summary = service.import_for_league(db, league_id, user["_id"], filename, content, utcnow())
     view = service.standings_view(db, league)
     broadcast(league["_id"], view, "import")
     return jsonify({"import": summary, "standings": view})
@@ -119,7 +115,7 @@ def import_sport_fixtures(sport_key: str):
 
     user = current_user()
     filename, content = _upload()
-    summary, league_ids = service.import_for_sport(database(), sport_key, user["_id"], filename, content, _now())
+    summary, league_ids = service.import_for_sport(database(), sport_key, user["_id"], filename, content, utcnow())
     if league_ids:
         # Possibly many leagues: recompute and broadcast from a worker, not in this request.
         try:
@@ -154,7 +150,7 @@ def get_scoring(league_id: str):
 def _rules_changed(league_id: str, changes: dict | None):
     user = current_user()
     db = database()
-    league = service.update_rules(db, league_id, user["_id"], changes, _now())
+    league = service.update_rules(db, league_id, user["_id"], changes, utcnow())
     view = service.standings_view(db, league)
     broadcast(league["_id"], view, "scoring")
     return jsonify({"rules": view["rules"], "rules_are_default": view["rules_are_default"], "standings": view})

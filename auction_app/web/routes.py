@@ -1,29 +1,24 @@
 """HTML pages. Thin: they gather data through services and render a template."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Response, current_app, redirect, render_template, request
 from flask_limiter.util import get_remote_address
 
 from auction_app.auth.guards import admin_required, current_user, login_required
 from auction_app.auth.schemas import safe_next
+from auction_app.clock import utcnow
 from auction_app.errors import ApiError
 from auction_app.extensions import limiter
 from auction_app.repositories import database
 from auction_app.repositories import feedback as feedback_repo
 from auction_app.repositories import users as users_repo
-from auction_app.services import feedback as feedback_service
 from auction_app.services import leagues as league_service
+from auction_app.services import feedback as feedback_service
 from auction_app.services import pages
 from auction_app.services.leagues import LeagueError
 from auction_app.web import bp
 
 AFTER_TUTORIAL = "/leagues"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _me() -> dict:
@@ -164,7 +159,7 @@ def feedback_submit():
     try:
         report = feedback_service.submit(
             database(), user=current_user(), happened=form["happened"], expected=form["expected"],
-            page=form["page"], user_agent=request.headers.get("User-Agent", ""), screenshot=_upload(), now=_now())
+            page=form["page"], user_agent=request.headers.get("User-Agent", ""), screenshot=_upload(), now=utcnow())
     except feedback_service.FeedbackError as error:
         return render_template("web/feedback.html", form=form, problems=error.problems, sent=False), 400
     subject, text = feedback_service.admin_email(report)
