@@ -117,24 +117,24 @@ def commissioner_control(auction_id, action):
 @bp.get("/api/auctions/<auction_id>/results")
 @login_required
 def results(auction_id):
-    user = current_user()
-    auction = auction_for_member(auction_id, user["_id"])
-    return jsonify(results_service.results(database(), auction))
+    return jsonify(_member_results(auction_id))
+
+
+def _member_results(auction_id: str) -> dict:
+    return results_service.results(database(), auction_for_member(auction_id, current_user()["_id"]))
 
 
 @bp.get("/api/auctions/<auction_id>/results.csv")
 @login_required
 def results_csv(auction_id):
-    user = current_user()
-    data = results_service.results(database(), auction_for_member(auction_id, user["_id"]))
+    data = _member_results(auction_id)
     return _csv(results_service.results_csv(data), f"results-{auction_id}.csv")
 
 
 @bp.get("/api/auctions/<auction_id>/bids.csv")
 @login_required
 def bids_csv(auction_id):
-    user = current_user()
-    data = results_service.results(database(), auction_for_member(auction_id, user["_id"]))
+    data = _member_results(auction_id)
     return _csv(results_service.bids_csv(data), f"bids-{auction_id}.csv")
 
 

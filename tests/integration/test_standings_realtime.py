@@ -11,13 +11,10 @@ import queue
 import pytest
 import socketio
 
-from tests.integration.test_standings import PL_SALES, bearer, completed_league, example, upload
+from tests.integration.test_standings import PL_SALES, example, upload
+from tests.support.factories import bearer, completed_league, session_token
 
 pytestmark = pytest.mark.slow
-
-
-def session_token(app, user) -> str:
-    return bearer(app, user)["Authorization"].split(" ", 1)[1]
 
 
 def page_client(web: str, token: str) -> tuple[socketio.Client, "queue.Queue[dict]"]:
