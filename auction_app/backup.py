@@ -17,6 +17,7 @@ from bson import json_util
 from pymongo.database import Database
 
 from auction_app.db import create_indexes
+from auction_app.repositories import auctions
 
 FORMAT_VERSION = 1
 _JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True)
@@ -30,7 +31,9 @@ def backup(db: Database, directory: str | os.PathLike, now: datetime | None = No
     partial = final.with_suffix(".partial")
     with gzip.open(partial, "wt", encoding="utf-8") as out:
         out.write(json.dumps({"format": FORMAT_VERSION, "created_at": now.isoformat(), "database": db.name}) + "\n")
-        for name in sorted(db.list_collection_names()):
+        # Auctions first: a log record written meanwhile is then newer than its auction,
+        # and restore drops it; a record the auction has but the log lacks is in its outbox.
+        for name in sorted(db.list_collection_names(), key=lambda n: (n != "auctions", n)):
             for doc in db[name].find():
                 out.write(json.dumps({"c": name, "d": json.loads(json_util.dumps(doc, json_options=_JSON_OPTIONS))}) + "\n")
     partial.rename(final)  # a crash mid-backup never leaves a file that looks complete
@@ -64,4 +67,18 @@ def restore(db: Database, path: str | os.PathLike) -> dict[str, int]:
             db[name].insert_many(docs[start:start + 500])
         counts[name] = len(docs)
     create_indexes(db)
+    reconcile_auction_logs(db)
     return counts
+
+
+def reconcile_auction_logs(db: Database) -> int:
+    """Make every auction's log agree with the auction: drop records newer than the
+    auction (written while the backup ran), store the ones its outbox still holds."""
+    from auction_app.services import auction_store
+
+    dropped = 0
+    for auction_id in auctions.all_ids(db):
+        state = auctions.get(db, auction_id)
+        dropped += auctions.delete_log_after(db, auction_id, state["seq"])
+        auction_store.complete_outbox(db, state)
+    return dropped

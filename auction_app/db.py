@@ -13,6 +13,8 @@ from flask import current_app
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.database import Database
 
+from auction_app.repositories._dates import DatedDocument
+
 
 class Mongo:
     """Per-app settings; one client per process, created lazily (safe across the
@@ -57,10 +59,14 @@ class _Connection:
 
 
 def connect(url: str, timeout_ms: int) -> MongoClient:
-    # tz_aware: every datetime read back is timezone-aware UTC, as the product requires.
+    # tz_aware + DatedDocument: every date read back is a timezone-aware UTC datetime, on
+    # MongoDB and on the local emulator alike. timeoutMS bounds every operation, so a stuck
+    # socket can never hold an auction's lock (and every bid behind it) indefinitely.
     return MongoClient(
         url,
         tz_aware=True,
+        document_class=DatedDocument,
+        timeoutMS=timeout_ms,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="club-auction",
@@ -97,6 +103,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "auctions": [
         IndexModel([("status", ASCENDING), ("league_id", ASCENDING)], name="status_league"),
+        # The clock sweep asks only for auctions with something due, and for unfinished follow-ups.
+        IndexModel([("due_at", ASCENDING)], name="due_at"),
+        IndexModel([("outbox_pending", ASCENDING)], name="outbox_pending"),
         IndexModel([("league_id", ASCENDING)], name="league_id_unique", unique=True),
     ],
     "bids": [

@@ -1,33 +1,39 @@
-"""Carry out what the engine asked for: emit events, schedule clock checks.
+"""Carry out what the engine asked for: emit events, arm clock triggers, queue tasks.
 
-Used by web handlers and Celery tasks alike. Clock checks are only fast
-triggers; the beat sweep closes anything they miss (a killed worker, a lost
-message), and the engine's conditional writes make duplicates harmless.
+Used by web handlers and Celery tasks alike, passed to the engine as `publish`
+so it runs while the auction's lock is held and events leave in sequence order.
+Clock triggers are only fast triggers; the beat sweep handles anything they
+miss (a killed worker, a lost message), and the engine's conditional writes make
+duplicates harmless. Tasks (the results email) are idempotent per recipient.
 """
 from __future__ import annotations
 
 from auction_app import metrics, realtime
+from auction_app.repositories import auctions, database
 from auction_app.services.auction_engine import Effects, room
 
 
 def carry_out(effects: Effects) -> None:
-    from workers import timers
-    from workers.results import send_results
+    if effects.published:
+        return
+    from workers import results, timers
 
+    tasks = {"send_results": results.send_results}
     for auction_id, event, payload in effects.events:
         realtime.emit(event, payload, room=room(auction_id))
     metrics.observe_events(effects.events)
-    for auction_id, due_at in _latest(effects.close_checks):
-        timers.close_lot.apply_async((auction_id,), eta=due_at)
-    for auction_id, due_at in _latest(effects.open_checks):
-        timers.open_next_lot.apply_async((auction_id,), eta=due_at)
-    for auction_id in effects.completed:
-        send_results.delay(auction_id)
+    for auction_id, due_at in _latest(effects.triggers):
+        timers.tick.apply_async((auction_id,), eta=due_at)
+    for task, auction_id in effects.tasks:
+        tasks[task].delay(auction_id)
+    for auction_id, version in effects.done:
+        auctions.mark_followups_done(database(), auction_id, version)
+    effects.published = True
 
 
-def _latest(checks):
+def _latest(triggers):
     # Several bids in one burst each extend the clock: one trigger, at the latest time, is enough.
     latest: dict = {}
-    for auction_id, due_at in checks:
+    for auction_id, due_at in triggers:
         latest[auction_id] = max(due_at, latest.get(auction_id, due_at))
     return latest.items()

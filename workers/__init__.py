@@ -14,8 +14,8 @@ from kombu import Exchange, Queue
 QUEUES = ("timers", "default", "email", "maintenance")
 
 TASK_ROUTES = {
-    # The sweep is the safety net for dead timer workers, so it must not depend on them.
-    "workers.timers.sweep_auctions": {"queue": "default"},
+    # Lot clocks and the 1-second sweep have a queue (and a worker) of their own, so mail,
+    # backups or a slow SMTP server can never starve them.
     "workers.timers.*": {"queue": "timers"},
     "workers.email.*": {"queue": "email"},
     "workers.invitations.*": {"queue": "email"},

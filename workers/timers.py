@@ -1,7 +1,8 @@
-"""Lot clocks. The lot's `ends_at` in the database is the truth; these tasks only
-trigger the engine's conditional close/open, so early, late or duplicate
-deliveries are harmless. `sweep_auctions` runs every second from beat and
-closes whatever a lost or killed trigger missed.
+"""Lot clocks. The auction's `due_at` in the database is the truth; `tick` only
+triggers the engine's conditional close/open, so early, late or duplicate
+deliveries are harmless. `sweep_auctions` runs every second from beat and does
+whatever a lost or killed trigger missed, plus unfinished follow-ups. Both run
+on the `timers` queue, served by its own worker: never behind mail or backups.
 """
 
 from celery import shared_task
@@ -12,16 +13,11 @@ from auction_app.repositories import database
 from auction_app.services import auction_engine
 
 
-@shared_task(name="workers.timers.close_lot", ignore_result=True)
-def close_lot(auction_id: str) -> None:
-    carry_out(auction_engine.close_lot_if_due(database(), auction_id, utcnow()))
-
-
-@shared_task(name="workers.timers.open_next_lot", ignore_result=True)
-def open_next_lot(auction_id: str) -> None:
-    carry_out(auction_engine.open_next_lot(database(), auction_id, utcnow()))
+@shared_task(name="workers.timers.tick", ignore_result=True)
+def tick(auction_id: str) -> None:
+    auction_engine.tick(database(), auction_id, utcnow(), publish=carry_out)
 
 
 @shared_task(name="workers.timers.sweep_auctions", ignore_result=True, expires=5)
 def sweep_auctions() -> None:
-    carry_out(auction_engine.sweep(database(), utcnow()))
+    auction_engine.sweep(database(), utcnow(), publish=carry_out)

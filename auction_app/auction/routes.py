@@ -25,8 +25,7 @@ from auction_app.validation import parse_json
 def start_auction(league_id):
     user = current_user()
     league = league_for_member(league_id, user["_id"])
-    auction, effects = auction_engine.start(database(), league, user["_id"], utcnow())
-    carry_out(effects)
+    auction, _ = auction_engine.start(database(), league, user["_id"], utcnow(), publish=carry_out)
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow())), 201
 
 
@@ -77,16 +76,16 @@ def place_bid(auction_id):
     started = time.perf_counter()
     result = auction_engine.place_bid(database(), auction_id, user["_id"], body.amount, body.idempotency_key,
                                       utcnow(), lot_id=body.lot_id, seen_price=_seen(body),
-                                      first_attempt=not body.retry)
+                                      first_attempt=not body.retry, publish=carry_out)
     metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
-    carry_out(result.effects)
     if result.accepted:
         return jsonify(result.to_ack()), (200 if result.duplicate else 201)
     return jsonify(result.to_ack()), REFUSAL_STATUS.get(result.code, 409)
 
 
 # Refused bids are 409 (the auction's state said no) unless the request itself was wrong.
-REFUSAL_STATUS = {"invalid_amount": 400, "not_member": 404, "auction_not_found": 404}
+REFUSAL_STATUS = {"invalid_amount": 400, "lot_required": 400, "not_member": 404, "auction_not_found": 404,
+                  "key_reused": 422, "busy": 503}
 
 
 def _seen(body):
@@ -109,7 +108,7 @@ def commissioner_control(auction_id, action):
         raise ApiError("not_found", "We couldn't find that action.", 404)
     user = current_user()
     auction_for_member(auction_id, user["_id"])
-    carry_out(CONTROLS[action](database(), auction_id, user["_id"], utcnow()))
+    CONTROLS[action](database(), auction_id, user["_id"], utcnow(), publish=carry_out)
     auction = auction_for_member(auction_id, user["_id"])
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow()))
 

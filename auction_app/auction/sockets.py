@@ -77,9 +77,8 @@ def on_bid(data=None):
     started = time.perf_counter()
     result = auction_engine.place_bid(database(), payload.auction_id, user["_id"], payload.amount,
                                       payload.idempotency_key, utcnow(), lot_id=payload.lot_id, seen_price=seen,
-                                      first_attempt=not payload.retry)
+                                      first_attempt=not payload.retry, publish=carry_out)
     metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
-    carry_out(result.effects)
     return result.to_ack()
 
 

@@ -3,8 +3,8 @@
 Members of a league bid from a fixed whole-number budget for teams ("lots") that come
 up one at a time; each member fills `roster_slots` teams. Everything here is a pure
 function or a frozen dataclass over plain values, so the web layer, the Celery clock
-worker and the tests all share one definition of the rules. `AuctionModel` is an
-in-memory reference implementation built on those functions (tests and log replay).
+worker and the tests all share one definition of the rules. The auction's one state
+machine, built on these rules, is auction_app.domain.auction_machine.
 
 Conventions:
 * money is `int` only (never float; `bool` is not money either);
@@ -25,7 +25,7 @@ Standard library only: no Flask, no database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
@@ -34,7 +34,7 @@ __all__ = [
     "LotView", "BidderView", "Rejection", "REJECTION_CODES", "NOT_AN_ERROR", "reject",
     "rate_limited", "check_bid", "UNSET", "extended_ends_at", "ProxyBid", "PlacedBid", "resolve_proxy_bids",
     "NextLot", "next_lot_index", "offer_round", "status_after_no_sale", "count_lots_left",
-    "auction_is_complete", "AuctionEvent", "AuctionActionError", "ReplayError", "AuctionModel",
+    "auction_is_complete",
 ]
 
 
@@ -184,6 +184,10 @@ REJECTION_CODES: dict[str, str] = {
     "auction_not_running": "The auction isn't running right now, so bids aren't being taken.",
     "rate_limited": "You're bidding too fast; please wait {wait} and try again.",
     "duplicate": "We already have this bid; it was counted once.",
+    "key_reused": ("This bid's retry key was already used for a different bid. "
+                   "Please bid again (the page makes a new key for each bid)."),
+    "busy": "So many bids are arriving that yours couldn't be placed. Please try again.",
+    "lot_required": "Say which team you are bidding on (lot_id), so a bid never lands on the next team by mistake.",
 }
 
 # A duplicate (the same bid delivered twice, e.g. a client retry) is reported back so the
@@ -311,6 +315,7 @@ class ProxyBid:
     user_id: str
     max_amount: int
     created_at: datetime
+    team_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -475,298 +480,3 @@ def count_lots_left(statuses: Iterable[str]) -> int:
 def auction_is_complete(*, bidders: list[BidderView], pending_lots: int) -> bool:
     """Over when every roster is full or no lots are left to offer."""
     return pending_lots <= 0 or all(b.slots_left <= 0 for b in bidders)
-
-
-# --------------------------------------------------------------------------- model
-
-@dataclass(frozen=True)
-class AuctionEvent:
-    """One fact in the auction log. Replaying the log rebuilds the state exactly."""
-    seq: int                   # 1, 2, 3, ... with no gaps
-    kind: str                  # see AuctionModel._apply
-    at: datetime
-    team: str | None = None
-    user_id: str | None = None
-    amount: int | None = None
-    source: str | None = None  # bids: "manual" or "proxy"
-
-
-class AuctionActionError(ValueError):
-    """An auctioneer action that isn't possible right now (message is for the auctioneer)."""
-
-
-class ReplayError(ValueError):
-    """The log contains something the rules would not have allowed."""
-
-
-@dataclass
-class _Member:
-    budget_left: int
-    roster: list[tuple[str, int]] = field(default_factory=list)   # (team, price)
-
-
-@dataclass
-class _Lot:
-    status: str = "pending"
-    price: int | None = None
-    leader_id: str | None = None
-    ends_at: datetime | None = None
-    round: int = 0
-    remaining: timedelta | None = None   # clock left when paused
-
-
-def _require_utc(now: datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() != timedelta(0):
-        raise ValueError("Auction times must be timezone-aware UTC datetimes.")
-
-
-class AuctionModel:
-    """A pure in-memory auction: the reference behaviour for tests and log replay.
-
-    Every change goes through an `AuctionEvent` appended to `log` and folded into the
-    state by `_apply`, so `AuctionModel.replay(model.log, ...)` rebuilds the same state.
-    Only accepted actions are logged; a rejected bid leaves no trace.
-    """
-
-    def __init__(self, settings: AuctionSettings, member_ids: Iterable[str],
-                 lot_order: Iterable[str]):
-        self.settings = settings
-        self.lot_order = list(lot_order)
-        if len(set(self.lot_order)) != len(self.lot_order):
-            raise ValueError("Each team can be in the lot order only once.")
-        self.members = {uid: _Member(settings.budget) for uid in member_ids}
-        self.lots = {team: _Lot() for team in self.lot_order}
-        self.proxies: dict[str, dict[str, ProxyBid]] = {team: {} for team in self.lot_order}
-        self.current_team: str | None = None
-        self.sales: list[tuple[str, str, int]] = []     # (team, user, price), undo pops
-        self.log: list[AuctionEvent] = []
-
-    # ---- views
-
-    def bidder_view(self, user_id: str) -> BidderView:
-        m = self.members[user_id]
-        return BidderView(user_id, m.budget_left, self.settings.roster_slots - len(m.roster))
-
-    def lot_view(self, team: str) -> LotView:
-        lot = self.lots[team]
-        return LotView(lot.status, lot.price, lot.leader_id, lot.ends_at)
-
-    def is_complete(self) -> bool:
-        return auction_is_complete(
-            bidders=[self.bidder_view(uid) for uid in self.members],
-            pending_lots=count_lots_left(lot.status for lot in self.lots.values()))
-
-    def snapshot(self) -> dict:
-        """Plain, comparable state (for tests and replay checks)."""
-        return {
-            "members": {uid: (m.budget_left, tuple(m.roster)) for uid, m in self.members.items()},
-            "lots": {t: (l.status, l.price, l.leader_id, l.ends_at, l.round, l.remaining)
-                     for t, l in self.lots.items()},
-            "proxies": {t: dict(p) for t, p in self.proxies.items()},
-            "current_team": self.current_team,
-            "sales": tuple(self.sales),
-            "seq": len(self.log),
-        }
-
-    # ---- member actions
-
-    def bid(self, user_id: str, amount: object, now: datetime, *,
-            seen_price: int | None | _Unset = UNSET) -> Rejection | None:
-        _require_utc(now)
-        if user_id not in self.members:
-            return reject("not_member")
-        if self.current_team is None:
-            return reject("auction_not_running" if self.is_complete() else "lot_not_open")
-        rejection = check_bid(amount=amount, bidder=self.bidder_view(user_id),
-                              lot=self.lot_view(self.current_team), s=self.settings,
-                              now=now, seen_price=seen_price)
-        if rejection is not None:
-            return rejection
-        self._record("bid_placed", now, team=self.current_team, user_id=user_id,
-                     amount=amount, source="manual")
-        self._run_proxies(now)
-        return None
-
-    def set_proxy(self, user_id: str, team: str, max_amount: object,
-                  now: datetime) -> Rejection | None:
-        """Store a hidden maximum; if the team is on the block, the engine bids at once."""
-        _require_utc(now)
-        if user_id not in self.members:
-            return reject("not_member")
-        if not _is_whole_number(max_amount) or max_amount < 1:
-            return reject("invalid_amount")
-        if team not in self.lots or self.lots[team].status in _CLOSED_STATUSES - {"unsold"}:
-            return reject("lot_not_open")
-        self._record("proxy_set", now, team=team, user_id=user_id, amount=max_amount)
-        if team == self.current_team:
-            self._run_proxies(now)
-        return None
-
-    # ---- auctioneer / clock actions (raise AuctionActionError when impossible)
-
-    def open_lot(self, team: str | None, now: datetime) -> str:
-        """Put `team` (or the next one in order, if None) on the block; returns the team."""
-        _require_utc(now)
-        if self.current_team is not None:
-            raise AuctionActionError(f"{self.current_team} is still on the block.")
-        if self.is_complete():
-            raise AuctionActionError("The auction is complete.")
-        if team is None:
-            nxt = next_lot_index(self.lot_order, {t: l.status for t, l in self.lots.items()})
-            if nxt is None:
-                raise AuctionActionError("There are no teams left to offer.")
-            team = nxt.team
-        if team not in self.lots or self.lots[team].status not in ("pending", "unsold"):
-            raise AuctionActionError(f"{team} can't be offered now.")
-        self._record("lot_opened", now, team=team)
-        self._run_proxies(now)
-        return team
-
-    def close_lot(self, now: datetime, *, force: bool = False) -> str:
-        """Close the lot on the block; returns its new status (sold / unsold / passed).
-
-        The clock decides: an open lot closes only after ends_at + grace_ms, unless the
-        auctioneer forces it (which is also how a paused lot is closed).
-        """
-        _require_utc(now)
-        team = self._team_on_block()
-        lot = self.lots[team]
-        if not force:
-            if lot.status == "paused":
-                raise AuctionActionError("Resume the lot or force the close.")
-            if now <= lot.ends_at + timedelta(milliseconds=self.settings.grace_ms):
-                raise AuctionActionError("The clock hasn't run out yet.")
-        self._record("lot_closed", now, team=team, user_id=lot.leader_id, amount=lot.price)
-        return self.lots[team].status
-
-    def undo_last_sale(self, now: datetime) -> tuple[str, str, int]:
-        """Refund the most recent sale and put the team back to pending (offered next)."""
-        _require_utc(now)
-        if self.current_team is not None:
-            raise AuctionActionError("Close the lot on the block before undoing a sale.")
-        if not self.sales:
-            raise AuctionActionError("There is no sale to undo.")
-        team, user_id, price = self.sales[-1]
-        self._record("sale_undone", now, team=team, user_id=user_id, amount=price)
-        return team, user_id, price
-
-    def pause(self, now: datetime) -> None:
-        _require_utc(now)
-        team = self._team_on_block()
-        if self.lots[team].status != "open":
-            raise AuctionActionError("The lot is already paused.")
-        self._record("lot_paused", now, team=team)
-
-    def resume(self, now: datetime) -> None:
-        _require_utc(now)
-        team = self._team_on_block()
-        if self.lots[team].status != "paused":
-            raise AuctionActionError("The lot isn't paused.")
-        self._record("lot_resumed", now, team=team)
-        self._run_proxies(now)
-
-    # ---- replay
-
-    @classmethod
-    def replay(cls, events: Iterable[AuctionEvent], *, settings: AuctionSettings,
-               member_ids: Iterable[str], lot_order: Iterable[str]) -> "AuctionModel":
-        """Rebuild a model from its log, re-checking every bid against the rules."""
-        model = cls(settings, member_ids, lot_order)
-        for event in events:
-            model._check_replayed(event)
-            model.log.append(event)
-            model._apply(event)
-        return model
-
-    def _check_replayed(self, e: AuctionEvent) -> None:
-        if e.seq != len(self.log) + 1:
-            raise ReplayError(f"Event {e.seq} is out of sequence (expected {len(self.log) + 1}).")
-        if e.kind == "bid_placed":
-            if e.team != self.current_team or e.user_id not in self.members:
-                raise ReplayError(f"Event {e.seq}: bid on a team that isn't on the block.")
-            rejection = check_bid(amount=e.amount, bidder=self.bidder_view(e.user_id),
-                                  lot=self.lot_view(e.team), s=self.settings, now=e.at)
-            if rejection is not None:
-                raise ReplayError(f"Event {e.seq}: {rejection.message}")
-        if e.kind == "lot_closed":
-            lot = self.lots.get(e.team)
-            if lot is None or (lot.leader_id, lot.price) != (e.user_id, e.amount):
-                raise ReplayError(f"Event {e.seq}: the recorded result doesn't match the bids.")
-
-    # ---- internals
-
-    def _team_on_block(self) -> str:
-        if self.current_team is None:
-            raise AuctionActionError("No lot is on the block.")
-        return self.current_team
-
-    def _record(self, kind: str, at: datetime, **fields: object) -> None:
-        event = AuctionEvent(seq=len(self.log) + 1, kind=kind, at=at, **fields)
-        self.log.append(event)
-        self._apply(event)
-
-    def _run_proxies(self, now: datetime) -> None:
-        team = self.current_team
-        # Proxies obey the same clock as members: nothing after the lot stopped taking bids.
-        if team is None or _lot_state_problem(self.lot_view(team), self.settings, now):
-            return
-        bidders = {uid: self.bidder_view(uid) for uid in self.members}
-        placed = resolve_proxy_bids(lot=self.lot_view(team),
-                                    proxies=list(self.proxies[team].values()),
-                                    bidders=bidders, s=self.settings)
-        for bid in placed:
-            rejection = check_bid(amount=bid.amount, bidder=self.bidder_view(bid.user_id),
-                                  lot=self.lot_view(team), s=self.settings, now=now)
-            if rejection is not None:   # a bug in the engine, never a member's mistake
-                raise RuntimeError(f"Proxy bid {bid} breaks the rules: {rejection.code}")
-            self._record("bid_placed", now, team=team, user_id=bid.user_id,
-                         amount=bid.amount, source="proxy")
-
-    def _apply(self, e: AuctionEvent) -> None:
-        """Fold one event into the state. The only place state changes."""
-        lot = self.lots[e.team]
-        if e.kind == "lot_opened":
-            lot.round = offer_round(lot.status)
-            lot.status, lot.price, lot.leader_id = "open", None, None
-            lot.ends_at = e.at + timedelta(seconds=self.settings.lot_seconds)
-            lot.remaining = None
-            self.current_team = e.team
-        elif e.kind == "bid_placed":
-            lot.price, lot.leader_id = e.amount, e.user_id
-            lot.ends_at = extended_ends_at(lot.ends_at, e.at, self.settings)
-        elif e.kind == "proxy_set":
-            self.proxies[e.team][e.user_id] = ProxyBid(e.user_id, e.amount, e.at)
-        elif e.kind == "lot_paused":
-            # Keep the time that was left (none, if the clock had already run out).
-            lot.status, lot.remaining = "paused", max(timedelta(0), lot.ends_at - e.at)
-        elif e.kind == "lot_resumed":
-            lot.status, lot.ends_at, lot.remaining = "open", e.at + lot.remaining, None
-        elif e.kind == "lot_closed":
-            self._apply_close(e.team, e.at, lot)
-        elif e.kind == "sale_undone":
-            self._apply_undo(e.team, lot)
-        else:
-            raise ReplayError(f"Unknown event kind {e.kind!r}.")
-
-    def _apply_close(self, team: str, at: datetime, lot: _Lot) -> None:
-        # A forced (early or paused) close ends the clock now: that's when it closed.
-        if lot.status == "paused" or at < lot.ends_at:
-            lot.ends_at = at
-        lot.remaining = None
-        if lot.leader_id is None:
-            lot.status = status_after_no_sale(lot.round)
-        else:
-            member = self.members[lot.leader_id]
-            member.budget_left -= lot.price
-            member.roster.append((team, lot.price))
-            self.sales.append((team, lot.leader_id, lot.price))
-            lot.status = "sold"
-        self.current_team = None
-
-    def _apply_undo(self, team: str, lot: _Lot) -> None:
-        team_, user_id, price = self.sales.pop()
-        member = self.members[user_id]
-        member.roster.remove((team_, price))
-        member.budget_left += price
-        lot.status, lot.price, lot.leader_id = "pending", None, None
-        lot.ends_at, lot.round, lot.remaining = None, 0, None

@@ -158,7 +158,7 @@ def set_proxy(league_id: str, team_key: str):
     # If that team is on the block right now, the engine bids for the new maximum at once.
     league = service.member_league(database(), league_id, user["_id"])
     if league.get("auction_id"):
-        carry_out(auction_engine.run_proxies(database(), league["auction_id"], utcnow()))
+        auction_engine.run_proxies(database(), league["auction_id"], utcnow(), publish=carry_out)
     return jsonify(mine)
 
 

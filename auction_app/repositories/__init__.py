@@ -10,9 +10,10 @@ local emulator stores such a datetime as a string, which then compares
 wrongly; and only dates written by insert or replace can be range-queried
 there (docs/mongodb-compatibility.md).
 """
-from auction_app.extensions import mongo
 
 
 def database():
     """The database handle for the current process."""
+    from auction_app.extensions import mongo  # late: auction_app.db imports this package's date codec
+
     return mongo.db

@@ -1,26 +1,29 @@
 """Auctions. The auction document is the aggregate root of a live auction.
 
 It holds the current lot, every team's lot status, and each member's spend and
-roster count. Every state change (a bid, a close and its settlement, a pause, an
-undo) is ONE conditional update filtered on the auction's sequence number, so
-two changes can never both apply to the same state, on any number of
-processes, with or without multi-document transactions.
+roster count. Every change is ONE conditional replace filtered on the document's
+`version` (auction_app.services.auction_store.commit), so two changes can never
+both apply to the same state, on any number of processes, without transactions.
 
-The `outbox` field holds the log records written by the last change; the writer
-inserts them into `bids`/`auction_log` right after, and anybody who reads the
-auction inserts them again first (duplicates are ignored), so a crash between
-the two writes never loses a log record.
+The `outbox` field holds what the last change must cause elsewhere: its log
+records (bids, auction_log) and follow-ups (audit, league status, the results
+email). They are completed idempotently right after the write, by the next
+reader, and by the clock sweep (`outbox_pending`), so a crash loses nothing.
 """
 from __future__ import annotations
 
-from collections import deque
+from datetime import datetime
 
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 RUNNING = "running"
 PAUSED = "paused"
 COMPLETED = "completed"
+
+
+class OutboxConflict(RuntimeError):
+    """A log record's id is taken by a different record: the log and the auction disagree."""
 
 
 def insert(db: Database, auction: dict) -> bool:
@@ -38,78 +41,64 @@ def get(db: Database, auction_id: str) -> dict | None:
     return db.auctions.find_one({"_id": auction_id})
 
 
-def live(db: Database) -> list[dict]:
-    """Auctions the clock must watch (running; paused ones have no clock)."""
-    return list(db.auctions.find({"status": RUNNING}))
+def for_league(db: Database, league_id: str) -> dict | None:
+    return db.auctions.find_one({"league_id": league_id})
 
 
-def transition(db: Database, auction: dict, *, set_: dict | None = None, inc: dict | None = None,
-               unset: dict | None = None, where: dict | None = None) -> bool:
-    """Apply a change only if nobody changed the auction since `auction` was read.
-
-    `set_`, `inc` and `unset` use MongoDB's dotted paths. The new document is
-    computed here and written with one replace_one filtered on `seq` (and `where`),
-    which increments `seq`. Returns False when the auction moved on; the caller
-    re-reads and decides again. (A whole-document replace also keeps datetimes
-    typed on the local emulator, whose $set stores them as strings.)
-    """
-    new = dict(auction)  # copy-on-write: only the dicts along changed paths are copied
-    for path, value in (set_ or {}).items():
-        parent, key = _walk(new, path)
-        parent[key] = value
-    for path, amount in (inc or {}).items():
-        parent, key = _walk(new, path)
-        parent[key] = parent.get(key, 0) + amount
-    for path in unset or {}:
-        parent, key = _walk(new, path)
-        parent.pop(key, None)
-    new["seq"] = auction["seq"] + 1
-    query = {"_id": auction["_id"], "seq": auction["seq"], **(where or {})}
-    return db.auctions.replace_one(query, new).modified_count == 1
+def replace_if_version(db: Database, version: int, new: dict) -> bool:
+    """Write `new` only if the stored document is still at `version` (one atomic write)."""
+    return db.auctions.replace_one({"_id": new["_id"], "version": version}, new).modified_count == 1
 
 
-def _walk(doc: dict, path: str) -> tuple[dict, str]:
-    """The (copied) parent dict of `path` in `doc`, and the last key. `auction` itself is never mutated."""
-    *parents, key = path.split(".")
-    for part in parents:
-        child = dict(doc.get(part) or {})
-        doc[part] = child
-        doc = child
-    return doc, key
+def due(db: Database, now: datetime) -> list[str]:
+    """Auctions whose clock has something to do by `now` (indexed: cost does not grow with live auctions)."""
+    return [d["_id"] for d in db.auctions.find({"due_at": {"$lte": now}}, {"_id": 1})]
 
 
-class _RecentlyStored:
-    """Ids of log records this process has already stored, so it doesn't store them twice.
-
-    Only an optimisation: a record missing from here is inserted again and the
-    unique index turns the duplicate away.
-    """
-
-    def __init__(self, size: int = 20000):
-        self._order: deque[str] = deque(maxlen=size)
-        self._ids: set[str] = set()
-
-    def __contains__(self, record_id: str) -> bool:
-        return record_id in self._ids
-
-    def add(self, record_id: str) -> None:
-        if len(self._order) == self._order.maxlen:
-            self._ids.discard(self._order[0])
-        self._order.append(record_id)
-        self._ids.add(record_id)
+def with_pending_followups(db: Database) -> list[str]:
+    return [d["_id"] for d in db.auctions.find({"outbox_pending": True}, {"_id": 1})]
 
 
-_stored = _RecentlyStored()
+def mark_followups_done(db: Database, auction_id: str, version: int) -> None:
+    # Guarded on the version: a newer change has an outbox of its own.
+    db.auctions.update_one({"_id": auction_id, "version": version}, {"$set": {"outbox_pending": False}})
 
 
-def flush_outbox(db: Database, auction: dict) -> None:
-    """Make sure the last change's log records are stored (idempotent)."""
-    for record in auction.get("outbox") or []:
-        record_id = record["doc"]["_id"]
-        if record_id in _stored:
-            continue
-        try:
-            db[record["collection"]].insert_one(record["doc"])
-        except (DuplicateKeyError, BulkWriteError):
-            pass
-        _stored.add(record_id)
+def ids_among(db: Database, auction_ids: list[str]) -> list[str]:
+    if not auction_ids:
+        return []
+    return [d["_id"] for d in db.auctions.find({"_id": {"$in": auction_ids}}, {"_id": 1})]
+
+
+def all_ids(db: Database) -> list[str]:
+    return [d["_id"] for d in db.auctions.find({}, {"_id": 1})]
+
+
+def store_record(db: Database, collection: str, doc: dict) -> None:
+    """Insert a log/audit record once. Storing the same record again is fine; a different
+    record under the same id means the log and the auction disagree, and must surface."""
+    try:
+        db[collection].insert_one(doc)
+    except DuplicateKeyError:
+        existing = db[collection].find_one({"_id": doc["_id"]})
+        if existing is None or _comparable(existing) != _comparable(doc):
+            raise OutboxConflict(f"{collection} record {doc['_id']} differs from the stored one") from None
+
+
+def _comparable(value):
+    # MongoDB keeps datetimes to the millisecond.
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat()
+    return value
+
+
+def delete_log_after(db: Database, auction_id: str, seq: int) -> int:
+    """Drop log records newer than the auction itself (a backup can catch them mid-write)."""
+    gone = 0
+    for collection in ("bids", "auction_log"):
+        gone += db[collection].delete_many({"auction_id": auction_id, "seq": {"$gt": seq}}).deleted_count
+    return gone

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pymongo.database import Database
 
 
-def by_idempotency_key(db: Database, auction_id: str, user_id: str, key: str) -> dict | None:
-    return db.bids.find_one({"auction_id": auction_id, "user_id": user_id, "idempotency_key": key})
+def by_seq(db: Database, auction_id: str, seq: int) -> dict | None:
+    return db.bids.find_one({"_id": f"{auction_id}:{seq}"})
 
 
 def log(db: Database, auction_id: str) -> list[dict]:

@@ -89,12 +89,21 @@ def rotate_invite(db: Database, league_id: str, new_token: str) -> bool:
     return db.leagues.update_one({"_id": league_id}, {"$set": {"invite_token": new_token}}).modified_count == 1
 
 
-def mark_started(db: Database, league_id: str, auction_id: str, now: datetime) -> bool:
-    result = db.leagues.update_one(
+def mark_started(db: Database, league_id: str, auction_id: str, now: datetime) -> dict | None:
+    """Flip the league to running; the league as it was at that instant, or None if it wasn't in setup.
+
+    Joins, removals and setting changes are all guarded on status setup, so the returned
+    document is exactly what the auction starts with."""
+    return db.leagues.find_one_and_update(
         {"_id": league_id, "status": SETUP},
         {"$set": {"status": RUNNING, "auction_id": auction_id}, "$currentDate": {"started_at": True}},
+        return_document=ReturnDocument.AFTER,
     )
-    return result.modified_count == 1
+
+
+def started_since(db: Database, since: datetime) -> list[dict]:
+    """Leagues that started running since `since` (to repair a start cut short by a crash)."""
+    return list(db.leagues.find({"status": RUNNING, "started_at": {"$gte": since}}))
 
 
 def mark_completed(db: Database, league_id: str, now: datetime) -> bool:

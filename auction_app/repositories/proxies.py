@@ -35,3 +35,8 @@ def for_team(db: Database, league_id: str, team_key: str) -> list[dict]:
 
 def for_user(db: Database, league_id: str, user_id: str) -> dict[str, int]:
     return {p["team_key"]: p["max_amount"] for p in db.proxies.find({"league_id": league_id, "user_id": user_id})}
+
+
+def for_league(db: Database, league_id: str) -> list[dict]:
+    """Every hidden maximum in the league (the engine caches them per lot and per change)."""
+    return list(db.proxies.find({"league_id": league_id}))

@@ -66,8 +66,13 @@ def create_bot(db: Database, name: str, now: datetime) -> dict:
 
 def emails_of(db: Database, user_ids: list[str]) -> list[str]:
     """Addresses of these users that can receive mail (not bots, not disabled)."""
+    return list(emails_by_id(db, user_ids).values())
+
+
+def emails_by_id(db: Database, user_ids: list[str]) -> dict[str, str]:
+    """{user id: address} for these users that can receive mail (not bots, not disabled)."""
     found = db.users.find({"_id": {"$in": list(user_ids)}}, {"email": 1, "role": 1, "disabled_at": 1})
-    return [u["email"] for u in found if u.get("role") != BOT and not u.get("disabled_at")]
+    return {u["_id"]: u["email"] for u in found if u.get("role") != BOT and not u.get("disabled_at")}
 
 
 def record_sign_in(db: Database, user_id: str, now: datetime) -> None:

@@ -81,7 +81,7 @@ def completed_league(db, sales, sport_key="premier-league", members=3, roster_sl
         current = auctions.get(db, auction["_id"])
         assert current["lot"]["team_key"] == team
         result = engine.place_bid(db, auction["_id"], users[who]["_id"], price, engine.new_idempotency_key(),
-                                  clock + timedelta(seconds=1))
+                                  clock + timedelta(seconds=1), lot_id=current["lot"]["id"])
         assert result.accepted, result.to_ack()
         clock = current["lot"]["ends_at"] + timedelta(seconds=1)
         engine.close_lot_if_due(db, auction["_id"], clock)

@@ -1,0 +1,133 @@
+"""Loading and committing auction states: the engine's only way to the database.
+
+* `load` reads the auction and first completes what the last change left in its
+  outbox (log records, audit, league status), so a crash between a change and
+  its follow-ups is repaired by whoever comes next.
+* `commit` writes a decision's new state, its records and follow-ups as ONE
+  conditional replace on the document's version; False means somebody else
+  changed the auction first, and the caller decides again on a fresh read.
+* `proxies_for` gives the league's hidden maximums, read once per lot and per
+  change of maximums (the auction's `proxy_version`), not once per bid.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import deque
+
+from pymongo.database import Database
+
+from auction_app.domain.auction_machine import Decision
+from auction_app.domain.auction_rules import ProxyBid
+from auction_app.repositories import auctions, leagues, proxies
+
+
+class _RecentlyStored:
+    """Ids of records this process already stored, so a re-read doesn't store them again.
+
+    Only an optimisation: a record missing from here is stored again, idempotently.
+    """
+
+    def __init__(self, size: int = 20000):
+        self._order: deque[str] = deque(maxlen=size)
+        self._ids: set[str] = set()
+        self._guard = threading.Lock()
+
+    def __contains__(self, record_id: str) -> bool:
+        return record_id in self._ids
+
+    def add(self, record_id: str) -> None:
+        with self._guard:
+            if len(self._order) == self._order.maxlen:
+                self._ids.discard(self._order[0])
+            self._order.append(record_id)
+            self._ids.add(record_id)
+
+
+_stored = _RecentlyStored()
+_locks_guard = threading.Lock()
+_locks: "weakref.WeakValueDictionary[str, threading.RLock]" = weakref.WeakValueDictionary()
+_proxy_cache: dict[str, tuple[tuple, list[ProxyBid]]] = {}
+
+
+def lock(auction_id: str) -> threading.RLock:
+    """Changes to one auction take turns inside this process.
+
+    The second of two equal bids then sees the first one's price at once instead of
+    racing it to the database, and events leave in sequence order. Across processes
+    the conditional write still decides.
+    """
+    with _locks_guard:
+        found = _locks.get(auction_id)
+        if found is None:
+            found = _locks[auction_id] = threading.RLock()
+        return found
+
+
+def load(db: Database, auction_id: str) -> dict | None:
+    state = auctions.get(db, auction_id)
+    if state is not None:
+        complete_outbox(db, state)
+    return state
+
+
+def complete_outbox(db: Database, state: dict) -> list[dict]:
+    """Store the last change's records and do its database follow-ups (idempotent).
+
+    Returns the follow-ups that are tasks to queue (the caller queues them)."""
+    tasks = []
+    pending = state.get("outbox_pending")
+    for entry in state.get("outbox") or []:
+        op = entry.get("op", "insert")
+        if op != "insert" and not pending:
+            continue  # already done
+        if op == "task":
+            tasks.append(entry)
+            continue
+        if op == "league_completed":
+            leagues.mark_completed(db, entry["league_id"], state.get("completed_at"))
+            continue
+        collection = "audit" if op == "audit" else entry["collection"]
+        record_id = entry["doc"]["_id"]
+        if record_id not in _stored:
+            auctions.store_record(db, collection, entry["doc"])
+            _stored.add(record_id)
+    return tasks
+
+
+def commit(db: Database, old: dict, decision: Decision) -> dict | None:
+    """The new state if it was written, None if the auction changed meanwhile."""
+    new = decision.state
+    carried = [e for e in old.get("outbox") or [] if e.get("op") == "task"] if old.get("outbox_pending") else []
+    new["outbox"] = ([{"op": "insert", **record} for record in decision.records] + decision.followups
+                     + [e for e in carried if e not in decision.followups])
+    new["outbox_pending"] = bool(decision.followups or carried)
+    if not auctions.replace_if_version(db, old["version"], new):
+        return None
+    return new
+
+
+def create(db: Database, decision: Decision) -> dict | None:
+    """Store a new auction's first state; None if the league already has one."""
+    new = decision.state
+    new["outbox"] = [{"op": "insert", **record} for record in decision.records] + decision.followups
+    new["outbox_pending"] = bool(decision.followups)
+    return new if auctions.insert(db, new) else None
+
+
+def proxies_for(db: Database, state: dict) -> list[ProxyBid]:
+    """The league's live hidden maximums, cached until they change or the lot does."""
+    key = (state.get("proxy_version", 0), (state.get("lot") or {}).get("id"))
+    cached = _proxy_cache.get(state["league_id"])
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = league_proxies(db, state["league_id"])
+    _proxy_cache[state["league_id"]] = (key, found)
+    return found
+
+
+def league_proxies(db: Database, league_id: str) -> list[ProxyBid]:
+    return [ProxyBid(p["user_id"], p["max_amount"], p["created_at"], p["team_key"])
+            for p in proxies.for_league(db, league_id)]
+
+

@@ -1,0 +1,63 @@
+"""What clients see of an auction: the room name and the full snapshot."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from pymongo.database import Database
+
+from auction_app.domain.auction_machine import (
+    PAUSED,
+    bidder_view,
+    public_bid,
+    public_lot,
+    settings_of,
+)
+from auction_app.domain.auction_rules import max_bid
+from auction_app.repositories import proxies
+
+__all__ = ["room", "snapshot", "public_bid", "public_lot"]
+
+
+def room(auction_id: str) -> str:
+    return f"auction:{auction_id}"
+
+
+def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) -> dict:
+    """Everything a client needs to draw the room, as of `seq`. Proxies only the viewer's own."""
+    s = settings_of(auction)
+    rosters: dict[str, list] = {uid: [] for uid in auction["members"]}
+    for team, lot in auction["lots"].items():
+        if lot["status"] == "sold":
+            rosters[lot["winner_id"]].append({"team_key": team, "price": lot["price"]})
+    members = []
+    for uid in auction["member_order"]:
+        view = bidder_view(auction, uid)
+        members.append({"user_id": uid, "name": auction["members"][uid]["name"], "budget_left": view.budget_left,
+                        "slots_left": view.slots_left, "roster": rosters[uid],
+                        "max_bid": max_bid(view.budget_left, view.slots_left, s.min_bid)})
+    lot = dict(public_lot(auction.get("lot"), s) or {}) or None
+    if lot and auction["status"] == PAUSED and lot["status"] == "open":
+        lot["status"] = "paused"
+        lot["remaining_ms"] = auction.get("lot_remaining_ms")
+    me = None
+    if viewer_id in auction["members"]:
+        view = bidder_view(auction, viewer_id)
+        me = {"user_id": viewer_id, "budget_left": view.budget_left, "slots_left": view.slots_left,
+              "max_bid": max_bid(view.budget_left, view.slots_left, s.min_bid),
+              "is_commissioner": viewer_id == auction["commissioner_id"],
+              "proxies": proxies.for_user(db, auction["league_id"], viewer_id)}
+    done = sum(1 for t in auction["lots"].values() if t["status"] in ("sold", "passed"))
+    return {
+        "auction_id": auction["_id"], "league_id": auction["league_id"], "status": auction["status"],
+        "seq": auction["seq"], "server_time": now.isoformat(), "settings": asdict(s),
+        "lot": lot, "members": members,
+        "lots": [{"team_key": t, **{k: v for k, v in auction["lots"][t].items()
+                                   if k in ("status", "round", "price", "winner_id", "undone_price")}}
+                 for t in auction["lot_order"]],
+        "position": {"done": done, "of": len(auction["lot_order"])},
+        "recent_bids": auction.get("recent_bids") or [],
+        "next_lot_at": auction["next_lot_at"].isoformat() if auction.get("next_lot_at") else None,
+        "completed_reason": auction.get("completed_reason"),
+        "me": me,
+    }
