@@ -154,8 +154,8 @@ class WorkerProcess:
 @pytest.fixture(scope="session")
 def worker(service_env, workdir, celery_app, app):
     """Real Celery workers: one for default/email/maintenance, one for lot timers."""
-    general = WorkerProcess(service_env, workdir, celery_app, "general", "default,email,maintenance").start()
-    timers = WorkerProcess(service_env, workdir, celery_app, "timers", "timers").start()
+    general = WorkerProcess(service_env, workdir, celery_app, "general", "clock,default,email,maintenance").start()
+    timers = WorkerProcess(service_env, workdir, celery_app, "timers", "timers,clock").start()
     yield {"general": general, "timers": timers}
     timers.stop()
     general.stop()

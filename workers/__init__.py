@@ -1,6 +1,7 @@
 """Celery, wired with Flask's own pattern: every task runs inside the app context.
 
-Queues: `timers` (lot closing, latency-sensitive, never behind mail), `default`,
+Queues: `timers` (lot clock triggers, latency-sensitive, never behind mail), `clock`
+(the 1-second sweep, consumed by every worker), `default`,
 `email`, `maintenance`. Exactly one `celery beat` runs the periodic schedule.
 """
 from __future__ import annotations
@@ -11,11 +12,14 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
-QUEUES = ("timers", "default", "email", "maintenance")
+QUEUES = ("timers", "clock", "default", "email", "maintenance")
 
 TASK_ROUTES = {
     # Lot clocks and the 1-second sweep have a queue (and a worker) of their own, so mail,
     # backups or a slow SMTP server can never starve them.
+    # The 1-second sweep has its own queue too, consumed by the timer workers AND the general
+    # ones: a killed timer worker then delays a close by about a second, not until it restarts.
+    "workers.timers.sweep_auctions": {"queue": "clock"},
     "workers.timers.*": {"queue": "timers"},
     "workers.email.*": {"queue": "email"},
     "workers.invitations.*": {"queue": "email"},

@@ -262,7 +262,9 @@ class _Change:
         lot.update(price=amount, leader_id=user_id, ends_at=ends_at, bid_count=lot.get("bid_count", 0) + 1)
         if source == "manual":
             state["members"][user_id].setdefault("keys", {})[key] = [seq, amount, lot["id"]]
-        state["recent_bids"] = (state.get("recent_bids") or [])[-(RECENT_BIDS - 1):] + [public_bid(bid)]
+        # Stored dates are datetimes (the date codec relies on it); views format them.
+        state["recent_bids"] = (state.get("recent_bids") or [])[-(RECENT_BIDS - 1):] + [
+            dict(public_bid(bid), at=bid["at"])]
         self.event("bid_accepted", {"bid": public_bid(bid), "bidder_name": state["members"][user_id]["name"],
                                     "ends_at": ends_at.isoformat(), "extended_ms": extended_ms,
                                     "min_next_bid": amount + s.min_increment})
@@ -369,8 +371,6 @@ def _place_bid(c: _Change, cmd: PlaceBid) -> None:
     member = state["members"].get(cmd.user_id)
     if member is None:
         raise _refuse(reject("not_member"))
-    if state["status"] == COMPLETED:
-        raise _refuse(reject("auction_not_running"))
     earlier = (member.get("keys") or {}).get(cmd.key)
     if earlier is not None:
         seq, amount, lot_id = earlier
@@ -378,8 +378,11 @@ def _place_bid(c: _Change, cmd: PlaceBid) -> None:
             raise _refuse(reject("key_reused"), 422)
         c.duplicate_of = seq
         return
+    if state["status"] == COMPLETED:
+        raise _refuse(reject("auction_not_running"))
     if cmd.lot_id is None:
-        raise _refuse(reject("lot_required"), 400)
+        amount_ok = isinstance(cmd.amount, int) and not isinstance(cmd.amount, bool) and cmd.amount >= 1
+        raise _refuse(reject("lot_required") if amount_ok else reject("invalid_amount"), 400)
     lot = state.get("lot")
     if lot is None or lot["id"] != cmd.lot_id:
         raise _refuse(_refusal_for_other_lot(state, cmd.lot_id))

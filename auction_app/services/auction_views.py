@@ -56,7 +56,8 @@ def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) 
                                    if k in ("status", "round", "price", "winner_id", "undone_price")}}
                  for t in auction["lot_order"]],
         "position": {"done": done, "of": len(auction["lot_order"])},
-        "recent_bids": auction.get("recent_bids") or [],
+        "recent_bids": [dict(b, at=b["at"].isoformat() if hasattr(b["at"], "isoformat") else b["at"])
+                        for b in auction.get("recent_bids") or []],
         "next_lot_at": auction["next_lot_at"].isoformat() if auction.get("next_lot_at") else None,
         "completed_reason": auction.get("completed_reason"),
         "me": me,

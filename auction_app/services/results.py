@@ -6,11 +6,12 @@ import io
 
 from pymongo.database import Database
 
-from auction_app.repositories import auctions, bids, leagues, sports
+from auction_app.repositories import bids, leagues, sports
+from auction_app.services import auction_store
 
 
 def results(db: Database, auction: dict) -> dict:
-    auctions.flush_outbox(db, auction)
+    auction_store.complete_outbox(db, auction)
     catalog = sports.get(db, _sport_key(db, auction))
     names = {t.key: t.name for t in catalog.teams} if catalog else {}
     budget = auction["settings"]["budget"]

@@ -81,18 +81,42 @@ def test_bids_after_the_close_are_refused_and_not_lost(app, client, db, live):
     response = _post_bid(client, app, auction, users[1],
                          {"amount": 5, "idempotency_key": "late-bid-01", "lot_id": doc["lot"]["id"]})
     error = response.get_json()["error"]
-    assert error["code"] == "too_late" and "closed at" in error["message"]
+    assert error["code"] == "too_late" and error["message"].startswith("Too late for ")
+    assert response.status_code == 409 and len(bids.log(db, auction["_id"])) == 0
 
 
 def test_a_replayed_key_returns_the_first_outcome(app, client, db, live):
     auction, users = live
-    body = {"amount": 5, "idempotency_key": "replayed-key-1"}
+    body = {"amount": 5, "idempotency_key": "replayed-key-1", "lot_id": auctions.get(db, auction["_id"])["lot"]["id"]}
     first = _post_bid(client, app, auction, users[1], body)
     again = _post_bid(client, app, auction, users[1], dict(body, retry=True))
     assert first.status_code == 201 and again.status_code == 200
     assert again.get_json()["duplicate"] is True
     assert again.get_json()["bid"]["seq"] == first.get_json()["bid"]["seq"]
     assert len(bids.log(db, auction["_id"])) == 1
+    other = _post_bid(client, app, auction, users[1], dict(body, amount=9, retry=True))
+    assert other.status_code == 422 and other.get_json()["error"]["code"] == "key_reused", \
+        "the same key with another amount is refused, never applied"
+    assert len(bids.log(db, auction["_id"])) == 1
+
+
+def test_a_key_older_than_the_recent_ones_is_still_answered_once(app, client, db, live):
+    auction, users = live
+    lot_id = auctions.get(db, auction["_id"])["lot"]["id"]
+    first = _post_bid(client, app, auction, users[1], {"amount": 2, "idempotency_key": "the-first-key", "lot_id": lot_id})
+    assert first.status_code == 201
+    for n in range(25):  # 50 more bids: the first key is long out of any recent list
+        for who, amount in ((0, 3 + 2 * n), (1, 4 + 2 * n)):
+            response = _post_bid(client, app, auction, users[who],
+                                 {"amount": amount, "idempotency_key": f"bid-{n}-{who}-key", "lot_id": lot_id})
+            assert response.status_code == 201, response.get_json()
+    before = auctions.get(db, auction["_id"])
+    again = _post_bid(client, app, auction, users[1],
+                      {"amount": 2, "idempotency_key": "the-first-key", "lot_id": lot_id, "retry": True})
+    assert again.status_code == 200 and again.get_json()["bid"]["seq"] == first.get_json()["bid"]["seq"]
+    after = auctions.get(db, auction["_id"])
+    assert (after["seq"], after["lot"]["price"]) == (before["seq"], before["lot"]["price"]), "nothing moved"
+    assert len(bids.log(db, auction["_id"])) == 51
 
 
 def test_socket_payloads_are_validated_and_spectators_cannot_bid(app, db, web, live):

@@ -17,8 +17,9 @@ def test_metrics_count_bids_by_outcome(app, client, db):
     auction, _ = engine.start(db, league, users[0]["_id"], datetime.now(timezone.utc))
     headers = bearer(app, users[1])
     url = f"/api/auctions/{auction['_id']}/bids"
-    client.post(url, json={"amount": 3, "idempotency_key": "metrics-key-1"}, headers=headers)
-    client.post(url, json={"amount": 1, "idempotency_key": "metrics-key-2"}, headers=headers)
+    lot_id = auction["lot"]["id"]
+    client.post(url, json={"amount": 3, "idempotency_key": "metrics-key-1", "lot_id": lot_id}, headers=headers)
+    client.post(url, json={"amount": 1, "idempotency_key": "metrics-key-2", "lot_id": lot_id}, headers=headers)
     text = client.get("/metrics").get_data(as_text=True)
     assert 'auction_bids_total{outcome="accepted"}' in text
     assert 'auction_bids_total{outcome="already_leading"}' in text

@@ -42,7 +42,7 @@ def test_rejection_codes_are_a_stable_list_for_clients():
     assert set(rules.REJECTION_CODES) == {
         "invalid_amount", "lot_not_open", "lot_paused", "too_late", "already_leading",
         "roster_full", "cannot_afford", "below_minimum", "outbid", "over_max_bid",
-        "not_member", "auction_not_running", "rate_limited", "duplicate"}
+        "not_member", "auction_not_running", "rate_limited", "duplicate", "key_reused", "lot_required", "busy"}
 
 
 @pytest.mark.parametrize("amount", [0, -5, True, False, 12.0, 2.5, "12", None])
