@@ -18,150 +18,29 @@ EndEarly, ProxiesChanged. A refused command returns a Rejection and no state.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from auction_app.domain.auction_commands import (  # noqa: F401  (the machine's API)
+    Decision, EndEarly, Pause, PlaceBid, ProxiesChanged, Refused, Resume, Skip, Tick, UndoLastSale,
+)
 from auction_app.domain.auction_rules import (
-    UNSET,
     AuctionSettings,
-    BidderView,
-    LotView,
     ProxyBid,
     Rejection,
     check_bid,
     extended_ends_at,
-    minimum_next_bid,
     next_lot_index,
     reject,
     resolve_proxy_bids,
     status_after_no_sale,
 )
+from auction_app.domain.auction_state import (  # noqa: F401  (the machine's API)
+    COMPLETED, PAUSED, RUNNING, SETTINGS_FIELDS, bidder_view, close_due_at, due_at, lot_is_open, lot_view,
+    public_bid, public_lot, settings_of,
+)
 
-RUNNING, PAUSED, COMPLETED = "running", "paused", "completed"
 RECENT_BIDS = 30            # bids kept in the state for the live feed
 MIN_RESUME_SECONDS = 5      # a resumed lot gets at least this long (capped by the bid clock)
-SETTINGS_FIELDS = tuple(AuctionSettings.__dataclass_fields__)
-
-
-# --------------------------------------------------------------------------- commands
-
-@dataclass(frozen=True)
-class PlaceBid:
-    user_id: str
-    amount: object
-    key: str
-    lot_id: str | None
-    seen_price: object = UNSET
-
-
-@dataclass(frozen=True)
-class Tick:
-    """The clock: close the lot if its time (plus grace) is up; open the next one when due."""
-
-
-@dataclass(frozen=True)
-class Pause:
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class Resume:
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class Skip:
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class UndoLastSale:
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class EndEarly:
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class ProxiesChanged:
-    """A member set or cleared a hidden maximum: bid for it now if its team is on the block."""
-
-
-@dataclass
-class Decision:
-    state: dict | None = None                    # None: nothing changes
-    rejection: Rejection | None = None
-    status_code: int = 409                       # for refused commissioner actions
-    records: list[dict] = field(default_factory=list)    # {"collection", "doc"}
-    events: list[tuple[str, dict]] = field(default_factory=list)
-    followups: list[dict] = field(default_factory=list)  # {"op": ...}
-    bid: dict | None = None                      # the accepted bid, for PlaceBid
-    duplicate_of: int | None = None              # seq of the bid a repeated key placed
-
-    @property
-    def changed(self) -> bool:
-        return self.state is not None
-
-
-class Refused(Exception):
-    def __init__(self, code: str, message: str, status_code: int = 409):
-        super().__init__(message)
-        self.rejection = Rejection(code, message)
-        self.status_code = status_code
-
-
-# --------------------------------------------------------------------------- views
-
-def settings_of(state: dict) -> AuctionSettings:
-    return AuctionSettings(**state["settings"])
-
-
-def bidder_view(state: dict, user_id: str) -> BidderView:
-    member, s = state["members"][user_id], state["settings"]
-    return BidderView(user_id, s["budget"] - member["spent"], s["roster_slots"] - member["filled"])
-
-
-def lot_view(state: dict) -> LotView:
-    lot = state.get("lot")
-    if not lot:
-        return LotView("pending", None, None, None)
-    status = "paused" if lot["status"] == "open" and state["status"] == PAUSED else lot["status"]
-    return LotView(status, lot.get("price"), lot.get("leader_id"), lot.get("ends_at"))
-
-
-def lot_is_open(state: dict) -> bool:
-    return (state.get("lot") or {}).get("status") == "open"
-
-
-def close_due_at(state: dict) -> datetime:
-    # In-flight bids are accepted for grace_ms after ends_at, so the close waits for that.
-    return state["lot"]["ends_at"] + timedelta(milliseconds=state["settings"]["grace_ms"])
-
-
-def due_at(state: dict) -> datetime | None:
-    """When the clock next has something to do for this auction (None: nothing)."""
-    if state["status"] != RUNNING:
-        return None
-    return close_due_at(state) if lot_is_open(state) else state.get("next_lot_at")
-
-
-def public_bid(bid: dict) -> dict:
-    """A bid as everyone sees it. Whether a hidden maximum placed it is nobody else's business."""
-    return {"seq": bid["seq"], "lot_id": bid["lot_id"], "team_key": bid["team_key"], "user_id": bid["user_id"],
-            "amount": bid["amount"], "at": bid["at"].isoformat()}
-
-
-def public_lot(lot: dict | None, s: AuctionSettings) -> dict | None:
-    if not lot:
-        return None
-    return {
-        "id": lot["id"], "team_key": lot["team_key"], "round": lot["round"], "status": lot["status"],
-        "price": lot.get("price"), "leader_id": lot.get("leader_id"),
-        "ends_at": lot["ends_at"].isoformat() if lot.get("ends_at") else None,
-        "min_next_bid": minimum_next_bid(lot.get("price"), s), "bid_count": lot.get("bid_count", 0),
-    }
 
 
 # --------------------------------------------------------------------------- start
