@@ -9,7 +9,7 @@ from auction_app import metrics
 from auction_app.auction import bp
 from auction_app.auction.access import auction_for_member, auction_for_spectator, league_for_member
 from auction_app.auction.ratelimit import check_bid_rate
-from auction_app.auction.schemas import RestBidIn
+from auction_app.auction.schemas import RestBidIn, UndoIn
 from auction_app.auth.guards import current_user, login_required
 from auction_app.clock import utcnow
 from auction_app.effects import carry_out
@@ -108,7 +108,10 @@ def commissioner_control(auction_id, action):
         raise ApiError("not_found", "We couldn't find that action.", 404)
     user = current_user()
     auction_for_member(auction_id, user["_id"])
-    CONTROLS[action](database(), auction_id, user["_id"], utcnow(), publish=carry_out)
+    extra = {}
+    if action == "undo" and request.get_data():
+        extra["team_key"] = parse_json(UndoIn).team_key
+    CONTROLS[action](database(), auction_id, user["_id"], utcnow(), publish=carry_out, **extra)
     auction = auction_for_member(auction_id, user["_id"])
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow()))
 

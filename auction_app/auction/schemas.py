@@ -34,3 +34,8 @@ class JoinAuctionIn(StrictModel):
 
 
 ControlAction = Literal["pause", "resume", "skip", "undo", "end"]
+
+
+class UndoIn(StrictModel):
+    # The sale the commissioner was shown: a second press of the same undo is refused.
+    team_key: Id | None = None

@@ -40,6 +40,7 @@ class Skip:
 @dataclass(frozen=True)
 class UndoLastSale:
     actor_id: str
+    team_key: str | None = None  # the sale the commissioner saw: a second press of the same undo does nothing
 
 
 @dataclass(frozen=True)

@@ -372,6 +372,9 @@ def _undo(c: _Change, cmd: UndoLastSale) -> None:
     if not sold:
         raise Refused("nothing_to_undo", "There's no sale to undo yet.")
     _, team = max(sold)
+    if cmd.team_key is not None and cmd.team_key != team:
+        name = (state.get("team_names") or {}).get(cmd.team_key, cmd.team_key)
+        raise Refused("already_undone", f"The sale of {name} isn't the last sale any more (it was already undone).")
     lot = state["lots"][team]
     winner, price = lot["winner_id"], lot["price"]
     c.log("sale_undone", team=team, user_id=winner, amount=price, actor_id=cmd.actor_id)

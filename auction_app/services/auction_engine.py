@@ -297,9 +297,11 @@ def skip(db: Database, auction_id: str, actor_id: str, now: datetime, publish: P
 
 
 def undo_last_sale(db: Database, auction_id: str, actor_id: str, now: datetime,
-                   publish: Publisher | None = None) -> Effects:
-    """Refund the most recent sale; the team goes back into the pool and comes up next."""
-    return _control(db, auction_id, machine.UndoLastSale(actor_id), now, publish)
+                   publish: Publisher | None = None, team_key: str | None = None) -> Effects:
+    """Refund the most recent sale; the team goes back into the pool and comes up next.
+
+    With `team_key` (the sale the commissioner was shown), a repeated press is refused."""
+    return _control(db, auction_id, machine.UndoLastSale(actor_id, team_key), now, publish)
 
 
 def end_early(db: Database, auction_id: str, actor_id: str, now: datetime,

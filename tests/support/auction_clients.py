@@ -11,8 +11,8 @@ import socketio
 class RoomClient:
     """Connects, joins an auction, records every event, and can bid."""
 
-    EVENTS = ("lot_opened", "bid_accepted", "lot_sold", "lot_unsold", "auction_paused", "auction_resumed",
-              "sale_undone", "auction_completed", "presence")
+    EVENTS = ("auction_started", "lot_opened", "bid_accepted", "lot_sold", "lot_unsold", "lot_skipped",
+              "auction_paused", "auction_resumed", "sale_undone", "auction_completed", "presence")
 
     def __init__(self, base_url: str, token: str | None = None, spectator_token: str | None = None, name: str = ""):
         self.base_url, self.token, self.spectator_token, self.name = base_url, token, spectator_token, name
@@ -21,6 +21,7 @@ class RoomClient:
         self.auction_id: str | None = None
         self.last_seq = 0
         self.gaps = 0
+        self.late = 0  # events that arrived after a later one
         self._cond = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         for event in self.EVENTS:
@@ -34,6 +35,9 @@ class RoomClient:
                 if event != "presence" and isinstance(seq, int):
                     if seq > self.last_seq + 1:
                         self.gaps += 1
+                    if seq <= self.last_seq and event != "presence" and self.snapshot is not None \
+                            and seq > self.snapshot["seq"]:
+                        self.late += 1
                     self.last_seq = max(self.last_seq, seq)
                 self._cond.notify_all()
         return handle
