@@ -37,7 +37,7 @@ def _signed_in_redirect(user: dict, token: str, next_path: str | None):
     response = redirect(next_path or DEFAULT_AFTER_SIGN_IN, code=303)
     set_cookie(response, token)
     state().session_cookie_set = True
-    rotate_csrf_token()
+    rotate_csrf_token(token)
     return response
 
 
