@@ -36,8 +36,9 @@ def for_team(db: Database, league_id: str, team_key: str) -> list[dict]:
     if not found:
         return found
     # Also covers accounts disabled before maximums were suspended on disable.
-    disabled = {u["_id"] for u in db.users.find({"_id": {"$in": sorted({p["user_id"] for p in found})},
-                                                 "disabled_at": {"$ne": None}}, {"_id": 1})}
+    # Filtered here, not with {"disabled_at": {"$ne": None}}: nx-27017 matches missing fields with that.
+    owners = db.users.find({"_id": {"$in": sorted({p["user_id"] for p in found})}}, {"disabled_at": 1})
+    disabled = {u["_id"] for u in owners if u.get("disabled_at")}
     return [p for p in found if p["user_id"] not in disabled]
 
 
