@@ -79,7 +79,7 @@ def on_sync(data=None):
 
 @socketio.on("bid")
 def on_bid(data=None):
-    user = socket_current_user(recheck=True)  # a session revoked mid-auction stops bidding at once
+    user = socket_current_user()  # a revoked session (pushed to this process) stops bidding at once
     if user is None:
         return _error(ApiError("not_signed_in", "Please sign in to bid.", 401))
     try:

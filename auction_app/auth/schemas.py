@@ -126,7 +126,7 @@ class SocketAuth(StrictModel):
     """The `auth` object of a Socket.IO connection."""
 
     token: Optional[str] = Field(default=None, max_length=4096)
-    # Reserved for the spectator hook in auction_app/sockets.py (spectator_allowed).
+    # A read-only club screen: the league's spectator link (auction_app/sockets.py, spectator_league).
     spectator_token: Optional[str] = Field(default=None, max_length=512)
 
 
