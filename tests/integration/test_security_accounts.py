@@ -163,6 +163,21 @@ def test_a_session_unused_for_longer_than_the_idle_limit_ends(app, client, db):
     assert session["expires_at"] > datetime.now(timezone.utc) + timedelta(days=1)
 
 
+def test_an_active_session_keeps_moving_its_last_use_forward(app, db):
+    """Every touch lands (not just the first), so a member in use is never timed out for inactivity."""
+    from auction_app.repositories import sessions
+
+    user = make_user(db)
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    doc = sessions.create(db, user_id=user["_id"], jti="jti-" + user["_id"], user_agent="pytest", ip=None,
+                          now=start, expires_at=start + timedelta(days=7))
+    every = timedelta(seconds=60)
+    for minutes in (2, 4, 6):
+        assert sessions.touch(db, doc["_id"], start + timedelta(minutes=minutes), every)
+        assert not sessions.touch(db, doc["_id"], start + timedelta(minutes=minutes, seconds=30), every)
+    assert sessions.get_by_jti(db, doc["jti"])["last_seen_at"] == start + timedelta(minutes=6)
+
+
 def test_the_csrf_token_belongs_to_one_session(app, db):
     alice, mallory = make_user(db, "Alice"), make_user(db, "Mallory")
     victim = app.test_client()
