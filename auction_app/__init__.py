@@ -53,6 +53,12 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
     _register_blueprints(app)
     errors.init_app(app)
     cli.init_app(app)
+    if app.config.get("TRUSTED_PROXIES", 0) > 0:
+        # Outermost, so HTTP and the Socket.IO handshake both see the member's address and scheme.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

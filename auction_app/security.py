@@ -11,11 +11,19 @@ cross-site request) and cookie-less JSON requests (a cross-site page cannot
 send `Content-Type: application/json` without a CORS preflight, which we
 never grant).
 
+Bound to the session (ASVS 5.0 V3): while a browser is signed in with the
+session cookie, the token is HMAC(SECRET_KEY, session jti), so a token read
+or planted before sign-in, or taken from another session, is refused; it
+changes at every sign-in and dies with the session. Signed-out forms (sign-in,
+code, link confirmation) keep the random double-submit token.
+
 Also: Flask's own signed-cookie session is renamed so it can never overwrite
 the session JWT cookie, which shares the SESSION_COOKIE_NAME setting.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -72,13 +80,38 @@ class _FlaskSessionInterface(SecureCookieSessionInterface):
         return "auction_flask"
 
 
+def session_csrf_token(jti: str) -> str:
+    """The CSRF token of one session: 43 URL-safe characters, like a random token."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"csrf:{jti}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _cookie_session_jti() -> str | None:
+    """The jti of this request's session cookie (signature and expiry checked, no database read)."""
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return None
+    cookie = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    if not cookie:
+        return None
+    from auction_app.auth.sessions import decode
+
+    claims = decode(cookie)
+    return claims["jti"] if claims else None
+
+
 def csrf_token() -> str:
     """The CSRF token for this browser (Jinja global). Set as a cookie on the response if new."""
     token = state().get("_csrf_token")
     if token:
         return token
     existing = request.cookies.get(CSRF_COOKIE, "")
-    if _CSRF_RE.fullmatch(existing):
+    jti = _cookie_session_jti()
+    if jti:
+        token = session_csrf_token(jti)
+        if existing != token:
+            state()._csrf_new = True
+    elif _CSRF_RE.fullmatch(existing):
         token = existing
     else:
         token = secrets.token_urlsafe(32)
@@ -87,9 +120,12 @@ def csrf_token() -> str:
     return token
 
 
-def rotate_csrf_token() -> str:
-    """A fresh token (on sign-in), so a token planted before sign-in is useless after it."""
-    token = secrets.token_urlsafe(32)
+def rotate_csrf_token(session_jwt: str | None = None) -> str:
+    """A fresh token on sign-in (bound to the new session), so a token planted before it is useless."""
+    from auction_app.auth.sessions import decode
+
+    claims = decode(session_jwt) if session_jwt else None
+    token = session_csrf_token(claims["jti"]) if claims else secrets.token_urlsafe(32)
     state()._csrf_token = token
     state()._csrf_new = True
     return token
@@ -117,9 +153,12 @@ def _submitted_csrf() -> str:
 def check_csrf() -> None:
     if not csrf_required():
         return
-    cookie = request.cookies.get(CSRF_COOKIE, "")
     submitted = _submitted_csrf()
-    if not (_CSRF_RE.fullmatch(cookie) and submitted and hmac.compare_digest(cookie.encode(), submitted.encode())):
+    jti = _cookie_session_jti()
+    # Signed in: the token of THIS session. Signed out: the double-submit cookie.
+    expected = session_csrf_token(jti) if jti else request.cookies.get(CSRF_COOKIE, "")
+    if not (_CSRF_RE.fullmatch(expected) and submitted
+            and hmac.compare_digest(expected.encode(), submitted.encode()[:256])):
         raise ApiError("csrf_failed", CSRF_MESSAGE, 403)
 
 
@@ -140,6 +179,8 @@ def add_security_headers(response):
         headers["Pragma"] = "no-cache"
     if current_app.config["PUBLIC_BASE_URL"].startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not state().get("session_cookie_set") and _cookie_session_jti():
+        csrf_token()  # a signed-in browser always holds its session's token (scripts read the cookie)
     if state().get("_csrf_new"):
         response.set_cookie(CSRF_COOKIE, state()._csrf_token, max_age=7 * 86400, httponly=False,
                             secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax", path="/")

@@ -121,6 +121,27 @@ class BaseConfig:
         self.BACKUP_HOUR_UTC = _int(env, "BACKUP_HOUR_UTC", 3)
         self.PRACTICE_RETENTION_DAYS = _int(env, "PRACTICE_RETENTION_DAYS", 7)
 
+        # --- Security hardening (issue 10; docs/security.md) ---------------------------------
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+        # (0 = none: the peer address is the client). The Kubernetes ingress makes it 1.
+        self.TRUSTED_PROXIES = _int(env, "TRUSTED_PROXIES", 0)
+        # Per-address sign-in limits: a backstop sized for a clubhouse on one Wi-Fi (the
+        # per-email limit, 3 links an hour, is the abuse protection).
+        self.SIGN_IN_LINKS_PER_IP_PER_HOUR = _int(env, "SIGN_IN_LINKS_PER_IP_PER_HOUR", 150)
+        self.SIGN_IN_CODES_PER_IP_PER_10_MINUTES = _int(env, "SIGN_IN_CODES_PER_IP_PER_10_MINUTES", 150)
+        # A session not used for this long ends (beside the absolute SESSION_DAYS lifetime).
+        self.SESSION_IDLE_HOURS = _int(env, "SESSION_IDLE_HOURS", 24)
+        # Open sockets learn of revocations at once (pushed over Redis); this re-check is only
+        # the fallback for a lost message (e.g. while Redis reconnects).
+        self.SOCKET_SESSION_RECHECK_SECONDS = _int(env, "SOCKET_SESSION_RECHECK_SECONDS", 300)
+        # Socket `join_auction`/`sync` calls allowed per connection per 10 seconds.
+        self.SOCKET_SYNC_PER_10_SECONDS = _int(env, "SOCKET_SYNC_PER_10_SECONDS", 10)
+        # Invitation emails per member per day; lower for accounts younger than a week.
+        self.INVITATIONS_PER_DAY = _int(env, "INVITATIONS_PER_DAY", 100)
+        self.INVITATIONS_PER_DAY_NEW_ACCOUNT = _int(env, "INVITATIONS_PER_DAY_NEW_ACCOUNT", 20)
+        # Identical error reports (same exception and place) are sent at most once per this many seconds.
+        self.SENTRY_DUPLICATE_SECONDS = _int(env, "SENTRY_DUPLICATE_SECONDS", 600)
+
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()} | {
             "ENV_NAME": self.ENV_NAME,

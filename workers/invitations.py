@@ -16,6 +16,7 @@ from auction_app.services.leagues import invitation_context
 from workers.email import send_email
 
 log = logging.getLogger(__name__)
+SUBJECT = "You're invited to a league on Club Auction"
 
 
 @shared_task(name="workers.invitations.send_invitation", soft_time_limit=30, time_limit=45)
@@ -24,7 +25,9 @@ def send_invitation(league_id: str, email: str, inviter_id: str) -> bool:
     if context is None:
         log.info("invitation not sent: league %s is gone or has started", league_id)
         return False
-    subject = f"{context['inviter_name']} invited you to {context['league_name']} on Club Auction"
+    # Fixed text: names members typed go in the body (escaped), never in the subject line,
+    # which is what a spammer would want to control.
+    subject = SUBJECT
     text = render_template("email/invitation.txt", **context)
     html = render_template("email/invitation.html", **context)
     send_email.delay(email, subject, text, html)

@@ -1,4 +1,4 @@
-"""Who is in the auction room right now, across every web process (Redis hash per auction)."""
+"""Who is in the auction room right now, across every web process (Redis hash per auction: sid -> user)."""
 from __future__ import annotations
 
 import logging
@@ -12,20 +12,35 @@ def _key(auction_id: str) -> str:
     return f"presence:{auction_id}"
 
 
-def enter(auction_id: str, sid: str, user_id: str) -> list[str]:
+def enter(auction_id: str, sid: str, user_id: str) -> tuple[list[str], bool]:
+    """Record this connection. Returns (members online, whether this member just came online):
+    a second tab of someone already online changes nothing anyone needs to hear about."""
     try:
         r = client()
+        was_online = user_id in set(r.hvals(_key(auction_id)))
         r.hset(_key(auction_id), sid, user_id)
         r.expire(_key(auction_id), 24 * 3600)  # a crashed web process can't leave ghosts forever
-        return online(auction_id)
+        return online(auction_id), not was_online
     except Exception:
         log.warning("presence unavailable", exc_info=True)
-        return []
+        return [], False
 
 
-def leave(auction_id: str, sid: str) -> list[str]:
+def leave(auction_id: str, sid: str) -> tuple[list[str], bool]:
+    """Forget this connection. Returns (members online, whether that changed the list)."""
     try:
-        client().hdel(_key(auction_id), sid)
+        r = client()
+        before = online(auction_id)
+        r.hdel(_key(auction_id), sid)
+        after = online(auction_id)
+        return after, after != before
+    except Exception:
+        log.warning("presence unavailable", exc_info=True)
+        return [], False
+
+
+def current(auction_id: str) -> list[str]:
+    try:
         return online(auction_id)
     except Exception:
         log.warning("presence unavailable", exc_info=True)

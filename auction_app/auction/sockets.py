@@ -2,6 +2,11 @@
 
 Every handler validates its payload and checks membership; errors come back in
 the acknowledgement as {"ok": false, "error": {"code", "message"}}.
+
+`join_auction` and `sync` read a full snapshot, so each connection may call
+them SOCKET_SYNC_PER_10_SECONDS times per 10 seconds; a connection already in
+the room does not touch presence again, and presence is broadcast only when
+the set of members online changes.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from auction_app.errors import ApiError
 from auction_app.extensions import socketio
 from auction_app.repositories import auctions, database
 from auction_app.services import auction_engine
-from auction_app.sockets import socket_current_user
+from auction_app.sockets import on_disconnect_hook, socket_current_user, sync_allowed
 from auction_app.validation import validate
 
 # sid -> set of auction ids this connection watches (per web process; cleaned on disconnect)
@@ -30,6 +35,10 @@ _rooms_by_sid: dict[str, set[str]] = {}
 
 def _error(exc: ApiError) -> dict:
     return {"ok": False, "error": {"code": exc.code, "message": exc.message}}
+
+
+SYNC_LIMITED = ApiError("rate_limited", "You're refreshing the auction very often. Please wait a few seconds "
+                                        "and try again.", 429)
 
 
 def _viewer_auction(payload: JoinAuctionIn) -> tuple[dict, str | None]:
@@ -43,14 +52,21 @@ def _viewer_auction(payload: JoinAuctionIn) -> tuple[dict, str | None]:
 def on_join_auction(data=None):
     try:
         payload = validate(JoinAuctionIn, data)
+        if not sync_allowed():
+            raise SYNC_LIMITED
         auction, viewer_id = _viewer_auction(payload)
     except ApiError as exc:
         return _error(exc)
     join_room(auction_engine.room(auction["_id"]))
-    _rooms_by_sid.setdefault(request.sid, set()).add(auction["_id"])
-    online = presence.enter(auction["_id"], request.sid, viewer_id) if viewer_id else []
-    if viewer_id:
-        _announce_presence(auction, online)
+    joined = _rooms_by_sid.setdefault(request.sid, set())
+    online: list[str] = []  # spectators are not told who is online
+    if viewer_id and auction["_id"] in joined:
+        online = presence.current(auction["_id"])  # already here: nothing changes, nothing to announce
+    elif viewer_id:
+        online, newly_online = presence.enter(auction["_id"], request.sid, viewer_id)
+        if newly_online:
+            _announce_presence(auction, online)
+    joined.add(auction["_id"])
     snapshot = auction_engine.snapshot(database(), auction, viewer_id, utcnow())
     snapshot["online"] = online
     return {"ok": True, "snapshot": snapshot}
@@ -63,7 +79,7 @@ def on_sync(data=None):
 
 @socketio.on("bid")
 def on_bid(data=None):
-    user = socket_current_user(recheck=True)  # a session revoked mid-auction stops bidding at once
+    user = socket_current_user()  # a revoked session (pushed to this process) stops bidding at once
     if user is None:
         return _error(ApiError("not_signed_in", "Please sign in to bid.", 401))
     try:
@@ -92,9 +108,8 @@ def on_leave_auction(data=None):
     return {"ok": True}
 
 
-@socketio.on("disconnect")
-def on_disconnect(*_args):
-    metrics.SOCKETS.dec()
+@on_disconnect_hook
+def _forget_connection():
     for auction_id in list(_rooms_by_sid.get(request.sid, ())):
         _leave(auction_id)
     _rooms_by_sid.pop(request.sid, None)
@@ -103,10 +118,11 @@ def on_disconnect(*_args):
 def _leave(auction_id: str) -> None:
     leave_room(auction_engine.room(auction_id))
     _rooms_by_sid.get(request.sid, set()).discard(auction_id)
-    online = presence.leave(auction_id, request.sid)
-    auction = auctions.get(database(), auction_id)
-    if auction is not None:
-        _announce_presence(auction, online)
+    online, changed = presence.leave(auction_id, request.sid)
+    if changed:
+        auction = auctions.get(database(), auction_id)
+        if auction is not None:
+            _announce_presence(auction, online)
 
 
 def _announce_presence(auction: dict, online: list[str]) -> None:

@@ -5,7 +5,7 @@ from flask import redirect, render_template, request
 
 from auction_app.auth import bp, service, tokens
 from auction_app.auth.guards import admin_required, current_user, login_required
-from auction_app.auth.limits import code_per_ip, link_per_email, link_per_ip
+from auction_app.auth.limits import code_per_ip, link_per_email_refusal, link_per_ip
 from auction_app.auth.schemas import (CodeSignInForm, DisplayNameIn, RequestLinkForm, VerifyLink, VerifyLinkForm, check_id,
                                       safe_next)
 from auction_app.auth.sessions import clear_cookie, set_cookie
@@ -23,17 +23,21 @@ def _form_data() -> dict:
 
 
 def _friendly(error: ApiError) -> str:
-    """A validation error without the field-name prefix, for a form."""
-    if error.details:
-        return " ".join(d.split(": ", 1)[1] if d.startswith("'") and ": " in d else d for d in error.details)
+    """A refusal's sentence for a form (validation messages are already written for people)."""
     return error.message
+
+
+def _make_response(body: str, status: int):
+    from flask import make_response
+
+    return make_response(body, status)
 
 
 def _signed_in_redirect(user: dict, token: str, next_path: str | None):
     response = redirect(next_path or DEFAULT_AFTER_SIGN_IN, code=303)
     set_cookie(response, token)
     state().session_cookie_set = True
-    rotate_csrf_token()
+    rotate_csrf_token(token)
     return response
 
 
@@ -51,7 +55,6 @@ def sign_in():
 
 @bp.post("/auth/sign-in")
 @link_per_ip
-@link_per_email
 def sign_in_submit():
     data = _form_data()
     try:
@@ -60,6 +63,12 @@ def sign_in_submit():
         email = data.get("email", "") if isinstance(data.get("email"), str) else ""
         return render_template("auth/sign_in.html", next=safe_next(data.get("next")), email=email[:254],
                                error=_friendly(error), notice=None), 400
+    limited = link_per_email_refusal(form.email)  # keyed on exactly the address the link goes to
+    if limited is not None:
+        response = _make_response(render_template("auth/sign_in.html", next=form.next, email=form.email,
+                                                   error=limited.message, notice=None), 429)
+        response.headers.update(limited.headers)
+        return response
     service.request_link(form.email, form.next)
     return render_template("auth/check_inbox.html", email=form.email, next=form.next, error=None,
                            minutes=_minutes())

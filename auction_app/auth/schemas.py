@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from auction_app.validation import StrictModel
+from auction_app.validation import StrictModel, VisibleName
 
 EMAIL_MAX = 254
 INVALID_EMAIL = "Please enter a valid email address, like name@example.com."
@@ -109,7 +109,13 @@ class CodeSignInForm(StrictModel):
     next: Next = None
 
 
-DisplayName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^<>\x00-\x1f]+$")]
+def _no_angle_brackets(value: str) -> str:
+    if "<" in value or ">" in value:
+        raise ValueError("A display name can't contain < or >.")
+    return value
+
+
+DisplayName = Annotated[str, Field(min_length=1, max_length=40), VisibleName, AfterValidator(_no_angle_brackets)]
 
 
 class DisplayNameIn(StrictModel):
@@ -120,7 +126,7 @@ class SocketAuth(StrictModel):
     """The `auth` object of a Socket.IO connection."""
 
     token: Optional[str] = Field(default=None, max_length=4096)
-    # Reserved for the spectator hook in auction_app/sockets.py (spectator_allowed).
+    # A read-only club screen: the league's spectator link (auction_app/sockets.py, spectator_league).
     spectator_token: Optional[str] = Field(default=None, max_length=512)
 
 

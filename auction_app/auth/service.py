@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from flask import request
 
-from auction_app.auth import emails, sessions, tokens
+from auction_app.auth import emails, revocation, sessions, tokens
 from auction_app.clock import utcnow
 from auction_app.errors import ApiError
 from auction_app.repositories import audit, database
 from auction_app.repositories import leagues as leagues_repo
+from auction_app.repositories import proxies as proxies_repo
 from auction_app.repositories import sessions as sessions_repo
 from auction_app.repositories import users as users_repo
 
 
 def client_ip() -> str | None:
-    # Behind a proxy, wrap the app in werkzeug's ProxyFix (docs/security.md) so this is the member's IP.
+    # The member's address: with TRUSTED_PROXIES set, ProxyFix (create_app) has read X-Forwarded-For.
     return request.remote_addr
 
 
@@ -52,6 +53,7 @@ def sign_in_with_code(email: str, code: str) -> tuple[dict, str]:
 
 def sign_out(user: dict) -> None:
     sessions_repo.revoke_jti(database(), user["session_jti"], utcnow())
+    revocation.session_revoked(user["session_jti"])
 
 
 def active_sessions(user: dict) -> list[dict]:
@@ -71,12 +73,17 @@ def active_sessions(user: dict) -> list[dict]:
 
 
 def revoke_session(user: dict, session_id: str | None) -> None:
-    if session_id is None or not sessions_repo.revoke(database(), user["_id"], session_id, utcnow()):
+    db = database()
+    revoked = sessions_repo.revoke(db, user["_id"], session_id, utcnow()) if session_id else None
+    if revoked is None:
         raise ApiError("session_not_found", "We couldn't find that session. It may already be signed out.", 404)
+    revocation.session_revoked(revoked["jti"])
 
 
 def revoke_all_sessions(user_id: str) -> int:
-    return sessions_repo.revoke_all(database(), user_id, utcnow())
+    count = sessions_repo.revoke_all(database(), user_id, utcnow())
+    revocation.user_revoked(user_id)
+    return count
 
 
 def set_display_name(user: dict, name: str) -> dict:
@@ -100,7 +107,10 @@ def disable_user(admin: dict, user_id: str | None) -> tuple[dict, int]:
         raise ApiError("user_not_found", "We couldn't find that member.", 404)
     if user["_id"] == admin["_id"]:
         raise ApiError("cannot_disable_self", "You can't disable your own account.", 400)
+    # Hidden maximums stop first, so the engine never bids for a disabled account.
+    proxies_repo.suspend_for_user(db, user["_id"], utcnow())
     users_repo.disable(db, user["_id"], utcnow())
+    _maximums_changed(db, user["_id"])
     revoked = revoke_all_sessions(user["_id"])
     return users_repo.get(db, user["_id"]), revoked
 
@@ -111,4 +121,16 @@ def enable_user(user_id: str | None) -> dict:
     if user is None:
         raise ApiError("user_not_found", "We couldn't find that member.", 404)
     users_repo.enable(db, user["_id"])
+    proxies_repo.resume_for_user(db, user["_id"])
+    _maximums_changed(db, user["_id"])
     return users_repo.get(db, user["_id"])
+
+
+def _maximums_changed(db, user_id: str) -> None:
+    """Every process reloads the maximums of the live auctions this member is in."""
+    from auction_app.effects import carry_out
+    from auction_app.services import auction_engine
+
+    for league in leagues_repo.for_member(db, user_id):
+        if league.get("auction_id") and league["status"] == leagues_repo.RUNNING:
+            auction_engine.run_proxies(db, league["auction_id"], utcnow(), publish=carry_out)

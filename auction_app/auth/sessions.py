@@ -3,7 +3,9 @@
 Claims: sub (user id), email, jti, iat, exp (SESSION_DAYS), aud. Decoding
 allows exactly one algorithm (config JWT_ALGORITHM), so "none" or a different
 HMAC/RSA algorithm is refused. A token is only good while its session record
-exists, is not revoked and has not expired, and its user is not disabled.
+exists, is not revoked and has not expired, has been used within
+SESSION_IDLE_HOURS (inactivity timeout, beside the absolute SESSION_DAYS), and
+its user is not disabled.
 """
 from __future__ import annotations
 
@@ -67,15 +69,26 @@ def authenticate(token: str) -> dict | None:
     session = sessions_repo.get_by_jti(db, claims["jti"])
     if session is None or session["user_id"] != claims["sub"] or session.get("revoked_at"):
         return None
-    if session["expires_at"] <= now:
+    if session["expires_at"] <= now or idle_too_long(session, now):
         return None
     user = users_repo.get(db, claims["sub"])
     if user is None or user.get("disabled_at"):
         return None
+    _touch(db, session, now)
+    return dict(user, session_jti=claims["jti"], session_id=session["_id"])
+
+
+def idle_too_long(session: dict, now) -> bool:
+    """Unused for longer than SESSION_IDLE_HOURS (last_seen_at moves at most once per SESSION_TOUCH_SECONDS)."""
+    idle = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
+    last = session.get("last_seen_at") or session.get("created_at")
+    return last is not None and now - last > idle
+
+
+def _touch(db, session: dict, now) -> None:
     every = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
     if session["last_seen_at"] is None or now - session["last_seen_at"] >= every:
         sessions_repo.touch(db, session["_id"], now, every)
-    return dict(user, session_jti=claims["jti"], session_id=session["_id"])
 
 
 def set_cookie(response, token: str) -> None:
@@ -94,7 +107,10 @@ def still_valid(user: dict) -> bool:
     """Is the session a user was authenticated with still active (not revoked, not expired, user enabled)?"""
     db, now = database(), utcnow()
     session = sessions_repo.get_by_jti(db, user.get("session_jti") or "")
-    if session is None or session.get("revoked_at") or session["expires_at"] <= now:
+    if session is None or session.get("revoked_at") or session["expires_at"] <= now or idle_too_long(session, now):
         return False
     fresh = users_repo.get(db, user["_id"])
-    return fresh is not None and not fresh.get("disabled_at")
+    if fresh is None or fresh.get("disabled_at"):
+        return False
+    _touch(db, session, now)  # a member watching an auction is using the session
+    return True

@@ -238,6 +238,8 @@ def _json_rows(text: str) -> ReadResult:
         raise _fail(
             f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise _fail("the JSON file is nested too deeply to be a list of fixtures") from None
     if not isinstance(data, list):
         raise _fail('the JSON file must be a list of fixtures: [{"date": ..., "home": ...}, ...]')
     if not data:

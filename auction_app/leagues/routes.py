@@ -10,6 +10,7 @@ from auction_app.clock import utcnow
 from auction_app.effects import carry_out
 from auction_app.extensions import limiter
 from auction_app.leagues import bp
+from auction_app.leagues.limits import take_invitations
 from auction_app.leagues.schemas import CreateLeague, Invitations, ProxyMax, UpdateLeague
 from auction_app.repositories import database
 from auction_app.services import leagues as service
@@ -90,6 +91,15 @@ def rotate_invite(league_id: str):
     return jsonify({"invite_link": service.invite_link(_base_url(), league)})
 
 
+@bp.post("/leagues/<league_id>/spectator-link/rotate")
+@login_required
+def rotate_spectator(league_id: str):
+    """Commissioner only: the old spectator link stops working and its open screens are disconnected."""
+    user = _user()
+    league = service.rotate_spectator(database(), league_id, user["_id"], utcnow())
+    return jsonify({"spectator_link": service.spectator_link(_base_url(), league)})
+
+
 @bp.post("/leagues/<league_id>/invitations")
 @login_required
 @limiter.limit("20 per hour", key_func=_per_user, scope="league-invitations",
@@ -101,6 +111,7 @@ def send_invitations(league_id: str):
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(Invitations)
     league, accepted, rejected = service.plan_invitations(database(), league_id, user["_id"], body.emails, utcnow())
+    take_invitations(user, len(accepted))  # per member per day, lower for new accounts
     for address in accepted:
         send_invitation.delay(league["_id"], address, user["_id"])
     return jsonify({"accepted": accepted, "rejected": rejected}), 202

@@ -11,9 +11,9 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field
 
-from auction_app.validation import StrictModel
+from auction_app.validation import StrictModel, VisibleName
 
-Name = Annotated[str, Field(min_length=1, max_length=80)]
+Name = Annotated[str, Field(min_length=1, max_length=80), VisibleName]
 Key = Annotated[str, Field(min_length=1, max_length=64)]
 KeyList = Annotated[list[Key], Field(max_length=200)]
 

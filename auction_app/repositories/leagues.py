@@ -89,6 +89,10 @@ def rotate_invite(db: Database, league_id: str, new_token: str) -> bool:
     return db.leagues.update_one({"_id": league_id}, {"$set": {"invite_token": new_token}}).modified_count == 1
 
 
+def rotate_spectator(db: Database, league_id: str, new_token: str) -> bool:
+    return db.leagues.update_one({"_id": league_id}, {"$set": {"spectator_token": new_token}}).modified_count == 1
+
+
 def mark_started(db: Database, league_id: str, auction_id: str, now: datetime) -> dict | None:
     """Flip the league to running; the league as it was at that instant, or None if it wasn't in setup.
 

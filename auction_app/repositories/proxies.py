@@ -30,7 +30,28 @@ def clear_for_member(db: Database, league_id: str, user_id: str) -> int:
 
 
 def for_team(db: Database, league_id: str, team_key: str) -> list[dict]:
-    return list(db.proxies.find({"league_id": league_id, "team_key": team_key}))
+    """The maximums that may bid on this team: none of a suspended (disabled) account."""
+    return _live(db, db.proxies.find({"league_id": league_id, "team_key": team_key}))
+
+
+def _live(db: Database, cursor) -> list[dict]:
+    found = [p for p in cursor if not p.get("suspended_at")]
+    if not found:
+        return found
+    # Also covers accounts disabled before maximums were suspended on disable.
+    # Filtered here, not with {"disabled_at": {"$ne": None}}: nx-27017 matches missing fields with that.
+    owners = db.users.find({"_id": {"$in": sorted({p["user_id"] for p in found})}}, {"disabled_at": 1})
+    disabled = {u["_id"] for u in owners if u.get("disabled_at")}
+    return [p for p in found if p["user_id"] not in disabled]
+
+
+def suspend_for_user(db: Database, user_id: str, now: datetime) -> int:
+    """Stop every maximum of a disabled account (kept, so enabling the account brings them back)."""
+    return db.proxies.update_many({"user_id": user_id}, {"$set": {"suspended_at": now}}).modified_count
+
+
+def resume_for_user(db: Database, user_id: str) -> int:
+    return db.proxies.update_many({"user_id": user_id}, {"$set": {"suspended_at": None}}).modified_count
 
 
 def for_user(db: Database, league_id: str, user_id: str) -> dict[str, int]:
@@ -38,5 +59,5 @@ def for_user(db: Database, league_id: str, user_id: str) -> dict[str, int]:
 
 
 def for_league(db: Database, league_id: str) -> list[dict]:
-    """Every hidden maximum in the league (the engine caches them per lot and per change)."""
-    return list(db.proxies.find({"league_id": league_id}))
+    """Every live hidden maximum in the league (the engine caches them per lot and per change)."""
+    return _live(db, db.proxies.find({"league_id": league_id}))

@@ -58,13 +58,12 @@ def list_active(db: Database, user_id: str, now: datetime) -> list[dict]:
     return [_norm(d) for d in cursor]
 
 
-def revoke(db: Database, user_id: str, session_id: str, now: datetime) -> bool:
-    """Revoke one of this user's sessions. False if it is not theirs or already revoked."""
-    result = db.sessions.update_one(
+def revoke(db: Database, user_id: str, session_id: str, now: datetime) -> dict | None:
+    """Revoke one of this user's sessions; the session as it was, or None if not theirs or already revoked."""
+    return _norm(db.sessions.find_one_and_update(
         {"_id": session_id, "user_id": user_id, "revoked_at": None},
         {"$set": {"revoked_at": now}},
-    )
-    return result.modified_count == 1
+    ))
 
 
 def revoke_jti(db: Database, jti: str, now: datetime) -> bool:

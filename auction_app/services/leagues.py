@@ -27,6 +27,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from pymongo.database import Database
 
+from auction_app.auth import revocation
 from auction_app.domain.auction_rules import AuctionSettings, settings_problems
 from auction_app.domain.catalog import Catalog
 from auction_app.services.errors import ServiceError
@@ -306,6 +307,16 @@ def rotate_invite(db: Database, league_id, user_id: str, now: datetime) -> dict:
     return leagues_repo.get(db, league["_id"])
 
 
+def rotate_spectator(db: Database, league_id, user_id: str, now: datetime) -> dict:
+    """A new spectator link; the old one stops working, and screens watching with it are disconnected."""
+    league = member_league(db, league_id, user_id)
+    require_commissioner(league, user_id, "change the spectator link")
+    leagues_repo.rotate_spectator(db, league["_id"], new_token())
+    audit.record(db, league["_id"], user_id, "spectator_link_rotated", now)
+    revocation.spectator_link_rotated(league["_id"])
+    return leagues_repo.get(db, league["_id"])
+
+
 # --------------------------------------------------------------------------- views
 
 def _team_view(catalog: Catalog | None, key: str) -> dict:
@@ -528,6 +539,7 @@ def leave_league(db: Database, league_id, user_id: str, now: datetime) -> None:
         raise LeagueError("leave_failed", "We couldn't take you out of the league just now. Please try again.", 409)
     proxies_repo.clear_for_member(db, league["_id"], user_id)
     audit.record(db, league["_id"], user_id, "member_left", now)
+    revocation.membership_ended(league["_id"], user_id)
 
 
 def remove_member(db: Database, league_id, actor_id: str, target_id, now: datetime) -> dict:
@@ -549,6 +561,7 @@ def remove_member(db: Database, league_id, actor_id: str, target_id, now: dateti
         raise LeagueError("remove_failed", "We couldn't remove that member just now. Please try again.", 409)
     proxies_repo.clear_for_member(db, league["_id"], target_id)
     audit.record(db, league["_id"], actor_id, "member_removed", now, member_id=target_id, member_name=name)
+    revocation.membership_ended(league["_id"], target_id)  # open sockets leave the league's rooms at once
     return leagues_repo.get(db, league["_id"])
 
 

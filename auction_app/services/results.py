@@ -43,9 +43,32 @@ def _sport_key(db: Database, auction: dict) -> str:
     return league["sport_key"] if league else ""
 
 
+# A spreadsheet treats a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet shows as text: text starting like a formula gets a leading apostrophe.
+
+    Numbers are left as numbers (a negative number is not text a person typed)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """csv.writer that neutralises formula-like text in every cell. Use it for every CSV we write."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([safe_cell(v) for v in row])
+
+
 def results_csv(data: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["member", "team", "price", "member_spent", "member_remaining"])
     for member in data["members"]:
         for item in member["roster"]:
@@ -57,7 +80,7 @@ def results_csv(data: dict) -> str:
 
 def bids_csv(data: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["seq", "time_utc", "team", "bidder", "amount", "source"])
     for b in data["bids"]:
         writer.writerow([b["seq"], b["at"], b["team_name"], b["bidder"], b["amount"], b["source"]])

@@ -28,7 +28,7 @@ def _error(code: str, message: str) -> dict:
 
 @socketio.on("join_league")
 def on_join_league(data=None):
-    user = socket_current_user(recheck=True)
+    user = socket_current_user()
     if user is None:
         return _error("not_signed_in", "Please sign in to see the standings.")
     try:
