@@ -43,7 +43,7 @@ def test_a_disabled_members_hidden_maximum_stops_bidding_and_comes_back_when_ena
     now = datetime.now(timezone.utc)
     auction, _ = engine.start(db, league, boss["_id"], now)
     result = engine.place_bid(db, auction["_id"], present["_id"], 1, engine.new_idempotency_key(),
-                              now + timedelta(seconds=1))
+                              now + timedelta(seconds=1), lot_id=auction["lot"]["id"])
     assert result.accepted, result.to_ack()
     engine.run_proxies(db, auction["_id"], now + timedelta(seconds=2))
     lot = auctions.get(db, auction["_id"])["lot"]
@@ -52,6 +52,8 @@ def test_a_disabled_members_hidden_maximum_stops_bidding_and_comes_back_when_ena
     # Enabling the account again brings the maximum back (it was suspended, not deleted).
     assert client.post(f"/api/admin/users/{absent['_id']}/enable", headers=bearer(app, admin)).status_code == 200
     assert [p["user_id"] for p in proxies.for_team(db, league["_id"], first_team)] == [absent["_id"]]
+    lot = auctions.get(db, auction["_id"])["lot"]
+    assert (lot["leader_id"], lot["price"]) == (absent["_id"], 2), "the live auction bids for it again at once"
 
 
 # --- Item 5: CSV formula injection ---------------------------------------------------------
