@@ -9,7 +9,6 @@ from celery import shared_task
 from flask import current_app
 from flask_mail import Message
 
-from auction_app.extensions import mail
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +29,20 @@ RETRYABLE = (smtplib.SMTPException, socket.error, TimeoutError)
 def send_email(self, to: list[str] | str, subject: str, text: str, html: str | None = None) -> None:
     recipients = [to] if isinstance(to, str) else list(to)
     message = Message(subject=subject, recipients=recipients, body=text, html=html)
-    # Flask-Mail has no timeout of its own; the socket default bounds a stuck server.
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT_SECONDS"])
-    try:
-        mail.send(message)
-    finally:
-        socket.setdefaulttimeout(previous)
+    deliver(message)
     log.info("mail sent subject=%r recipients=%d attempt=%d", subject, len(recipients), self.request.retries + 1)
+
+
+def deliver(message: Message) -> None:
+    """Send through the configured SMTP server with a timeout on this connection only.
+
+    (Flask-Mail's own connection has no timeout; changing the process-wide socket default
+    instead would also change it for every other thread of the worker.)"""
+    config = current_app.config
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.sendmail(message.sender, list(message.send_to), message.as_bytes())
