@@ -179,7 +179,7 @@ class _Change:
         status = "sold" if winner else status_after_no_sale(lot["round"])
         closed_at = min(self.now, lot["ends_at"]) if kind == "lot_closed" else self.now
         seq = self.log(kind, team=team, user_id=winner, amount=price, actor_id=actor_id,
-                       cancelled_price=None if sell else lot.get("price"))
+                       cancelled_price=None if sell else lot.get("price"), ends_at=lot["ends_at"])
         lot.update(status=status, closed_at=closed_at)
         state["lots"][team] = {"status": status, "round": lot["round"], "price": price, "winner_id": winner,
                                "sold_seq": seq if winner else None, "closed_at": closed_at}

@@ -65,8 +65,9 @@ def spawn(args: list[str], log_path: Path, env: dict | None = None) -> subproces
                             start_new_session=True)
 
 
-def start_mongo(workdir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def start_mongo(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """nx-27017 on a free port (or `port`, to restart it where its clients expect it)."""
+    port = port or free_port()
     # --data-dir: one SQLite file per logical database. (With --db, every database shares
     # one file and same-named collections collide: dropping scratch.x would drop test.x.)
     data_dir = workdir / "mongo-data"
@@ -85,8 +86,8 @@ def redis_server_binary() -> str:
     return found
 
 
-def start_redis(workdir: Path) -> tuple[subprocess.Popen, str, int]:
-    port = free_port()
+def start_redis(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen, str, int]:
+    port = port or free_port()
     proc = spawn([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                   "--appendonly", "no", "--maxmemory-policy", "noeviction", "--dir", str(workdir)],
                  workdir / f"redis-{port}.log")
