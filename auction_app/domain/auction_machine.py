@@ -86,7 +86,7 @@ class _Change:
 
     def __init__(self, state: dict, now: datetime, proxies: list[ProxyBid]):
         self.state = copy.deepcopy(state)
-        self.now = now
+        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what the database keeps
         self.proxies = proxies
         self.records: list[dict] = []
         self.events: list[tuple[str, dict]] = []

@@ -23,9 +23,11 @@ from auction_app.repositories import auctions, leagues, proxies
 
 
 class _RecentlyStored:
-    """Ids of records this process already stored, so a re-read doesn't store them again.
+    """Records this process already stored, so a re-read doesn't store them again.
 
-    Only an optimisation: a record missing from here is stored again, idempotently.
+    Only an optimisation: a record missing from here is stored again, idempotently. A
+    record is known by database, id AND time: after a restore, the sequence numbers a
+    running process has seen are given to new records, which must still be stored.
     """
 
     def __init__(self, size: int = 20000):
@@ -88,7 +90,7 @@ def complete_outbox(db: Database, state: dict) -> list[dict]:
             leagues.mark_completed(db, entry["league_id"], state.get("completed_at"))
             continue
         collection = "audit" if op == "audit" else entry["collection"]
-        record_id = entry["doc"]["_id"]
+        record_id = f"{db.name}/{entry['doc']['_id']}@{entry['doc']['at'].isoformat()}"
         if record_id not in _stored:
             auctions.store_record(db, collection, entry["doc"])
             _stored.add(record_id)

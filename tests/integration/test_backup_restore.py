@@ -47,3 +47,59 @@ def test_nightly_backup_task_runs_on_a_worker(app, worker, settings):
             break
         time.sleep(0.2)
     assert after - before, "the worker wrote no backup file"
+
+
+def test_backups_taken_during_a_live_auction_restore_to_an_auction_that_agrees_with_its_log(db, scratch_db, tmp_path):
+    """Bots bid (with hidden maximums answering) while backups are taken; every backup
+    restores to an auction whose log replays to it, and a bid placed after the restore is logged."""
+    import threading
+    import uuid
+
+    from auction_app.db import create_indexes
+    from auction_app.domain.auction_replay import differences, replay
+    from auction_app.domain.auction_rules import AuctionSettings
+    from auction_app.repositories import auctions, bids, proxies
+    from auction_app.services import auction_engine as engine
+    from tests.support.factories import make_league
+
+    live = db.client[f"live_{uuid.uuid4().hex[:8]}"]
+    create_indexes(live)
+    try:
+        league, users = make_league(live, members=4, budget=100000, roster_slots=3, lot_seconds=600)
+        for user, cap in zip(users[2:], (400, 700)):
+            proxies.set_max(live, league["_id"], user["_id"], league["lot_order"][0], cap, datetime.now(timezone.utc))
+        auction, _ = engine.start(live, league, users[0]["_id"], datetime.now(timezone.utc))
+        stop = threading.Event()
+
+        def bots():
+            while not stop.is_set():
+                current = auctions.get(live, auction["_id"])
+                lot = current["lot"]
+                bidder = users[0] if lot["leader_id"] != users[0]["_id"] else users[1]
+                engine.place_bid(live, auction["_id"], bidder["_id"], (lot["price"] or 0) + 1,
+                                 engine.new_idempotency_key(), datetime.now(timezone.utc), lot_id=lot["id"])
+
+        thread = threading.Thread(target=bots, daemon=True)
+        thread.start()
+        try:
+            for attempt in range(8):
+                path = backup.backup(live, tmp_path / str(attempt))
+                backup.restore(scratch_db, path)
+                restored = auctions.get(scratch_db, auction["_id"])
+                records = bids.log(scratch_db, auction["_id"]) + bids.auction_log(scratch_db, auction["_id"])
+                replayed = replay(records, settings=AuctionSettings(**restored["settings"]),
+                                  member_ids=restored["member_order"], lot_order=restored["lot_order"])
+                assert differences(replayed, restored) == [], f"backup {attempt}"
+        finally:
+            stop.set()
+            thread.join(10)
+        assert restored["seq"] > 20, "the bots were bidding while the backups ran"
+        lot = restored["lot"]
+        bidder = users[0] if lot["leader_id"] != users[0]["_id"] else users[1]
+        after = engine.place_bid(scratch_db, auction["_id"], bidder["_id"], lot["price"] + 1000,
+                                 engine.new_idempotency_key(), datetime.now(timezone.utc), lot_id=lot["id"])
+        assert after.accepted
+        assert bids.by_seq(scratch_db, auction["_id"], after.bid["seq"])["amount"] == lot["price"] + 1000, \
+            "a bid placed after the restore is in the log"
+    finally:
+        db.client.drop_database(live.name)
