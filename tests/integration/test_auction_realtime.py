@@ -251,3 +251,34 @@ def test_a_full_auction_of_a_whole_catalog(app, db, web, worker, beat, mail_capt
                 assert item["team_name"] in mail.text
     for c in clients:
         c.disconnect()
+
+
+def test_every_client_of_a_busy_auction_with_proxies_gets_events_in_sequence_order(app, db, web, worker):
+    league, users = make_league(db, members=6, budget=5000, roster_slots=1, lot_seconds=120)
+    for user, cap in zip(users[4:], (900, 950)):  # two absent members answer every manual bid
+        proxies.set_max(db, league["_id"], user["_id"], league["lot_order"][0], cap, now())
+    auction = start(app, db, league, users)
+    clients = room(web, tokens_for(app, users[:4]), auction["_id"])
+    lot_id = clients[0].snapshot["lot"]["id"]
+
+    def bidder(client):
+        for _ in range(12):
+            price = auctions.get(db, auction["_id"])["lot"]["price"] or 0
+            client.bid(price + 1, lot_id=lot_id)
+
+    threads = [threading.Thread(target=bidder, args=(c,)) for c in clients]
+    [t.start() for t in threads]
+    [t.join(60) for t in threads]
+    final_seq = auctions.get(db, auction["_id"])["seq"]
+    for c in clients:
+        c.wait_for("bid_accepted", lambda p: p["seq"] == final_seq, timeout=10)
+        seqs = [p["seq"] for name, p in c.events if name == "bid_accepted"]
+        assert seqs == sorted(seqs), f"{c.name} saw events out of order"
+        assert c.late == 0
+    by_proxy = [p for p in clients[0].received("bid_accepted") if p["bid"]["user_id"] in (users[4]["_id"], users[5]["_id"])]
+    assert by_proxy, "hidden maximums answered the manual bids"
+    assert all("source" not in p["bid"] for p in clients[0].received("bid_accepted")), "nobody learns who has a maximum"
+    with app.app_context():
+        engine.end_early(db, auction["_id"], users[0]["_id"], now())
+    for c in clients:
+        c.disconnect()
