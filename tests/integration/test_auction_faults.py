@@ -166,3 +166,24 @@ def test_follow_ups_cut_short_by_a_crash_are_finished_once(app, stack, mail_capt
     audits = [a for a in db.audit.find({"league_id": league["_id"]}) if a["action"] == "auction_completed"]
     assert len(audits) == 1
     assert len(mail_capture.messages) - before == len(users)
+
+
+def test_a_close_whose_process_died_before_arming_the_next_lot_still_moves_on(stack):
+    """The lot closed (one write) and the process died before queueing the next lot's
+    trigger: the sweep opens the next lot when its pause is over."""
+    db = stack.db
+    league, users = make_league(db, members=2, lot_seconds=2, pause_between_lots_seconds=1, grace_ms=0)
+    now = datetime.now(timezone.utc)
+    auction, _ = engine.start(db, league, users[0]["_id"], now)   # no publish: no trigger armed at all
+    first = auction["lot"]
+    engine.tick(db, auction["_id"], first["ends_at"] + timedelta(milliseconds=10))  # the close, then the crash
+    closed = auctions.get(db, auction["_id"])
+    assert closed["lot"]["status"] != "open"
+    deadline = time.monotonic() + 10
+    while auctions.get(db, auction["_id"])["lot"]["id"] == first["id"]:
+        assert time.monotonic() < deadline, "the next lot opened"
+        time.sleep(0.1)
+    opened = auctions.get(db, auction["_id"])["lot"]
+    late = (opened["opened_at"] - closed["next_lot_at"]).total_seconds()
+    assert late < 2.5, f"the next lot opened {late:.1f} s after its time"
+    engine.end_early(db, auction["_id"], users[0]["_id"], datetime.now(timezone.utc))
