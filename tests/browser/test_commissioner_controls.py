@@ -1,22 +1,20 @@
 """The commissioner's buttons in the auction room do what they say, for everyone watching."""
 from __future__ import annotations
 
-import secrets
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP
+from tests.support.auction_clients import rest_bid
 from tests.support.factories import make_league, session_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _bid(base, token, auction_id, amount):
-    return requests.post(f"{base}/api/auctions/{auction_id}/bids", timeout=10,
-                         headers={"Authorization": f"Bearer {token}"},
-                         json={"amount": amount, "idempotency_key": secrets.token_urlsafe(12)})
+    return rest_bid(base, token, auction_id, amount)
 
 
 def test_pause_resume_skip_and_undo_from_the_room(app, db, browser, stack):

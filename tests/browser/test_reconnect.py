@@ -3,7 +3,6 @@ and back online the room resyncs by itself to the right price, leader and clock.
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from datetime import datetime, timezone
 
@@ -12,6 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
+from tests.support.auction_clients import rest_bid
 from tests.support.factories import make_league
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,9 +25,7 @@ def session_for(app, user) -> str:
 
 
 def bid(base, token, auction_id, amount):
-    response = requests.post(f"{base}/api/auctions/{auction_id}/bids", timeout=10,
-                             headers={"Authorization": f"Bearer {token}"},
-                             json={"amount": amount, "idempotency_key": secrets.token_urlsafe(12)})
+    response = rest_bid(base, token, auction_id, amount)
     assert response.status_code == 201, response.text
 
 

@@ -91,3 +91,15 @@ class RoomClient:
     def disconnect(self) -> None:
         if self.sio.connected:
             self.sio.disconnect()
+
+
+def rest_bid(base_url: str, token: str, auction_id: str, amount, lot_id: str | None = None):
+    """A bid over the REST API on the team on the block (its lot id read first unless given)."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {token}"}
+    if lot_id is None:
+        state = requests.get(f"{base_url}/api/auctions/{auction_id}", headers=headers, timeout=10).json()
+        lot_id = (state.get("lot") or {}).get("id")
+    return requests.post(f"{base_url}/api/auctions/{auction_id}/bids", timeout=10, headers=headers,
+                         json={"amount": amount, "idempotency_key": secrets.token_urlsafe(12), "lot_id": lot_id})
