@@ -9,7 +9,7 @@ from auction_app import metrics
 from auction_app.auction import bp
 from auction_app.auction.access import auction_for_member, auction_for_spectator, league_for_member
 from auction_app.auction.ratelimit import check_bid_rate
-from auction_app.auction.schemas import RestBidIn, UndoIn
+from auction_app.auction.schemas import RestBidIn, RestNominateIn, UndoIn
 from auction_app.auth.guards import current_user, login_required
 from auction_app.clock import utcnow
 from auction_app.effects import carry_out
@@ -83,9 +83,25 @@ def place_bid(auction_id):
     return jsonify(result.to_ack()), REFUSAL_STATUS.get(result.code, 409)
 
 
+@bp.post("/api/auctions/<auction_id>/nominate")
+@login_required
+def nominate(auction_id):
+    """With nominations on: the member whose turn it is puts a team up with an opening bid."""
+    user = current_user()
+    body = parse_json(RestNominateIn)
+    limited = check_bid_rate(user["_id"])
+    if limited is not None:
+        raise ApiError(limited.code, limited.message, 429)
+    result = auction_engine.nominate(database(), auction_id, user["_id"], body.team_key, body.amount,
+                                     body.idempotency_key, utcnow(), publish=carry_out)
+    if result.accepted:
+        return jsonify(result.to_ack()), (200 if result.duplicate else 201)
+    return jsonify(result.to_ack()), REFUSAL_STATUS.get(result.code, 409)
+
+
 # Refused bids are 409 (the auction's state said no) unless the request itself was wrong.
 REFUSAL_STATUS = {"invalid_amount": 400, "lot_required": 400, "not_member": 404, "auction_not_found": 404,
-                  "key_reused": 422, "busy": 503}
+                  "key_reused": 422, "team_not_available": 400, "not_your_turn": 403, "busy": 503}
 
 
 def _seen(body):

@@ -39,3 +39,13 @@ ControlAction = Literal["pause", "resume", "skip", "undo", "end"]
 class UndoIn(StrictModel):
     # The sale the commissioner was shown: a second press of the same undo is refused.
     team_key: Id | None = None
+
+
+class RestNominateIn(StrictModel):
+    team_key: Id
+    amount: Amount
+    idempotency_key: IdempotencyKey
+
+
+class NominateIn(RestNominateIn):
+    auction_id: Id

@@ -19,7 +19,7 @@ from auction_app import metrics, realtime
 from auction_app.auction import presence
 from auction_app.auction.access import auction_for_member, auction_for_spectator
 from auction_app.auction.ratelimit import check_bid_rate
-from auction_app.auction.schemas import BidIn, JoinAuctionIn
+from auction_app.auction.schemas import BidIn, JoinAuctionIn, NominateIn
 from auction_app.clock import utcnow
 from auction_app.effects import carry_out
 from auction_app.errors import ApiError
@@ -96,6 +96,22 @@ def on_bid(data=None):
                                       first_attempt=not payload.retry, publish=carry_out)
     metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
     return result.to_ack()
+
+
+@socketio.on("nominate")
+def on_nominate(data=None):
+    user = socket_current_user()
+    if user is None:
+        return _error(ApiError("not_signed_in", "Please sign in to put a team up.", 401))
+    try:
+        payload = validate(NominateIn, data)
+    except ApiError as exc:
+        return _error(exc)
+    limited = check_bid_rate(user["_id"])
+    if limited is not None:
+        return {"ok": False, "error": {"code": limited.code, "message": limited.message}}
+    return auction_engine.nominate(database(), payload.auction_id, user["_id"], payload.team_key, payload.amount,
+                                   payload.idempotency_key, utcnow(), publish=carry_out).to_ack()
 
 
 @socketio.on("leave_auction")

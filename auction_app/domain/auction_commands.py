@@ -18,6 +18,15 @@ class PlaceBid:
 
 
 @dataclass(frozen=True)
+class Nominate:
+    """The member whose turn it is puts a team up, with their opening bid."""
+    user_id: str
+    team_key: str
+    amount: object
+    key: str
+
+
+@dataclass(frozen=True)
 class Tick:
     """The clock: close the lot if its time (plus grace) is up; open the next one when due."""
 

@@ -11,35 +11,34 @@ state, records and follow-ups in ONE conditional write and completes the
 follow-ups idempotently afterwards, so this module is the only place where
 auction behaviour is defined. No Flask, no database, no clock of its own.
 
-Commands: StartAuction (builds the first state), PlaceBid, Tick (the clock: close
-an overdue lot, open the next, complete), Pause, Resume, Skip, UndoLastSale,
-EndEarly, ProxiesChanged. A refused command returns a Rejection and no state.
+Commands: StartAuction (builds the first state), PlaceBid, Nominate (with
+nominations on, the member whose turn it is puts a team up), Tick (the clock:
+close an overdue lot, open the next or ask for a nomination, nominate for a member
+whose time ran out, complete), Pause, Resume, Skip, UndoLastSale, EndEarly,
+ProxiesChanged. A refused command returns a Rejection and no state.
 """
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta
 
+from auction_app.domain.auction_change import Change, audit_followup
 from auction_app.domain.auction_commands import (  # noqa: F401  (the machine's API)
-    Decision, EndEarly, Pause, PlaceBid, ProxiesChanged, Refused, Resume, Skip, Tick, UndoLastSale,
+    Decision, EndEarly, Nominate, Pause, PlaceBid, ProxiesChanged, Refused, Resume, Skip, Tick, UndoLastSale,
 )
 from auction_app.domain.auction_rules import (
     AuctionSettings,
+    LotView,
     ProxyBid,
     Rejection,
     check_bid,
-    extended_ends_at,
-    next_lot_index,
+    offer_round,
     reject,
-    resolve_proxy_bids,
-    status_after_no_sale,
 )
 from auction_app.domain.auction_state import (  # noqa: F401  (the machine's API)
     COMPLETED, PAUSED, RUNNING, SETTINGS_FIELDS, bidder_view, close_due_at, due_at, lot_is_open, lot_view,
     public_bid, public_lot, settings_of,
 )
 
-RECENT_BIDS = 30            # bids kept in the state for the live feed
 MIN_RESUME_SECONDS = 5      # a resumed lot gets at least this long (capped by the bid clock)
 
 
@@ -51,7 +50,7 @@ def start(league: dict, actor_id: str, now: datetime, proxies: list[ProxyBid]) -
     state = {
         "_id": auction_id, "league_id": league["_id"], "kind": league.get("kind", "real"),
         "commissioner_id": league["commissioner_id"], "status": RUNNING, "seq": 0,
-        "settings": {k: league["settings"][k] for k in SETTINGS_FIELDS},
+        "settings": {k: league["settings"].get(k, getattr(AuctionSettings(), k)) for k in SETTINGS_FIELDS},
         "lot_order": list(league["lot_order"]), "member_order": list(league["member_ids"]),
         "team_names": dict(league.get("team_names") or {}),
         "members": {uid: {"name": m["name"], "spent": 0, "filled": 0, "keys": {}}
@@ -60,9 +59,9 @@ def start(league: dict, actor_id: str, now: datetime, proxies: list[ProxyBid]) -
         "lot": None, "next_lot_at": now, "recent_bids": [], "proxy_version": 0,
         "started_at": now, "started_by": actor_id,
     }
-    d = _Change(state, now, proxies)
+    d = Change(state, now, proxies)
     d.log("auction_started", actor_id=actor_id)
-    d.followups.append(_audit(state, actor_id, "auction_started", now))
+    d.followups.append(audit_followup(state, actor_id, "auction_started", now))
     d.event("auction_started", {})
     d.open_next_or_complete()
     return d.decision()
@@ -73,7 +72,7 @@ def start(league: dict, actor_id: str, now: datetime, proxies: list[ProxyBid]) -
 def decide(state: dict, command, now: datetime, proxies: list[ProxyBid] = ()) -> Decision:
     """The one transition function. `proxies`: every live hidden maximum of the league."""
     handler = _HANDLERS[type(command)]
-    change = _Change(state, now, list(proxies))
+    change = Change(state, now, list(proxies))
     try:
         handler(change, command)
     except Refused as refused:
@@ -81,171 +80,9 @@ def decide(state: dict, command, now: datetime, proxies: list[ProxyBid] = ()) ->
     return change.decision()
 
 
-class _Change:
-    """A working copy of the state plus what the change produced so far."""
-
-    def __init__(self, state: dict, now: datetime, proxies: list[ProxyBid]):
-        self.state = copy.deepcopy(state)
-        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what the database keeps
-        self.proxies = proxies
-        self.records: list[dict] = []
-        self.events: list[tuple[str, dict]] = []
-        self.followups: list[dict] = []
-        self.bid: dict | None = None
-        self.duplicate_of: int | None = None
-        self.touched = False
-
-    @property
-    def s(self) -> AuctionSettings:
-        return settings_of(self.state)
-
-    def decision(self) -> Decision:
-        if not self.touched:
-            return Decision(bid=self.bid, duplicate_of=self.duplicate_of)
-        self.state["version"] = self.state.get("version", 0) + 1  # what the conditional write checks
-        due = due_at(self.state)
-        if due is None:
-            self.state.pop("due_at", None)
-        else:
-            self.state["due_at"] = due
-        return Decision(self.state, records=self.records, events=self.events, followups=self.followups,
-                        bid=self.bid)
-
-    def next_seq(self) -> int:
-        self.touched = True
-        self.state["seq"] += 1
-        return self.state["seq"]
-
-    def log(self, kind: str, **fields) -> int:
-        seq = self.next_seq()
-        doc = {"_id": f"{self.state['_id']}:{seq}", "auction_id": self.state["_id"], "seq": seq, "kind": kind,
-               "at": self.now, **{k: v for k, v in fields.items() if v is not None}}
-        self.records.append({"collection": "auction_log", "doc": doc})
-        return seq
-
-    def event(self, name: str, payload: dict) -> None:
-        self.events.append((name, {"auction_id": self.state["_id"], "seq": self.state["seq"], **payload}))
-
-    # ---- bids
-
-    def accept_bid(self, user_id: str, amount: int, key: str, source: str = "manual") -> dict:
-        state, lot, s = self.state, self.state["lot"], self.s
-        seq = self.next_seq()
-        ends_at = extended_ends_at(lot["ends_at"], self.now, s)
-        bid = {"_id": f"{state['_id']}:{seq}", "auction_id": state["_id"], "league_id": state["league_id"],
-               "lot_id": lot["id"], "team_key": lot["team_key"], "round": lot["round"], "user_id": user_id,
-               "amount": amount, "seq": seq, "at": self.now, "idempotency_key": key, "source": source,
-               "kind": "bid_placed"}
-        self.records.append({"collection": "bids", "doc": bid})
-        extended_ms = int((ends_at - lot["ends_at"]).total_seconds() * 1000)
-        lot.update(price=amount, leader_id=user_id, ends_at=ends_at, bid_count=lot.get("bid_count", 0) + 1)
-        if source == "manual":
-            state["members"][user_id].setdefault("keys", {})[key] = [seq, amount, lot["id"]]
-        # Stored dates are datetimes (the date codec relies on it); views format them.
-        state["recent_bids"] = (state.get("recent_bids") or [])[-(RECENT_BIDS - 1):] + [
-            dict(public_bid(bid), at=bid["at"])]
-        self.event("bid_accepted", {"bid": public_bid(bid), "bidder_name": state["members"][user_id]["name"],
-                                    "ends_at": ends_at.isoformat(), "extended_ms": extended_ms,
-                                    "min_next_bid": amount + s.min_increment})
-        return bid
-
-    def run_proxies(self) -> None:
-        """Place the bids hidden maximums call for on the open lot, until nothing changes."""
-        if self.state["status"] != RUNNING or not lot_is_open(self.state) or not self.proxies:
-            return
-        for _ in range(2 * len(self.state["members"]) + 2):
-            team = self.state["lot"]["team_key"]
-            wanted = resolve_proxy_bids(
-                lot=lot_view(self.state),
-                proxies=[p for p in self.proxies if p.team_key == team and p.user_id in self.state["members"]],
-                bidders={uid: bidder_view(self.state, uid) for uid in self.state["members"]},
-                s=self.s)
-            if not wanted:
-                return
-            for placed in wanted:
-                if check_bid(amount=placed.amount, bidder=bidder_view(self.state, placed.user_id),
-                             lot=lot_view(self.state), s=self.s, now=self.now) is not None:
-                    return
-                self.accept_bid(placed.user_id, placed.amount, f"proxy:{self.state['seq'] + 1}", "proxy")
-
-    # ---- lots
-
-    def close_lot(self, *, sell: bool, kind: str, actor_id: str | None = None) -> None:
-        """Close the lot on the block: sold (with settlement) or no sale."""
-        state, lot = self.state, self.state["lot"]
-        team = lot["team_key"]
-        winner = lot.get("leader_id") if sell else None
-        price = lot.get("price") if winner else None
-        status = "sold" if winner else status_after_no_sale(lot["round"])
-        closed_at = min(self.now, lot["ends_at"]) if kind == "lot_closed" else self.now
-        seq = self.log(kind, team=team, user_id=winner, amount=price, actor_id=actor_id,
-                       cancelled_price=None if sell else lot.get("price"), ends_at=lot["ends_at"])
-        lot.update(status=status, closed_at=closed_at)
-        state["lots"][team] = {"status": status, "round": lot["round"], "price": price, "winner_id": winner,
-                               "sold_seq": seq if winner else None, "closed_at": closed_at}
-        if winner:
-            state["members"][winner]["spent"] += price
-            state["members"][winner]["filled"] += 1
-        state["next_lot_at"] = self.now + timedelta(seconds=self.s.pause_between_lots_seconds)
-        payload = {"lot_id": lot["id"], "team_key": team, "status": status, "winner_id": winner, "price": price,
-                   "winner_name": state["members"][winner]["name"] if winner else None,
-                   "ends_at": lot["ends_at"].isoformat(), "closed_at": closed_at.isoformat(),
-                   "clock_close": kind == "lot_closed", "next_lot_at": state["next_lot_at"].isoformat()}
-        if kind == "lot_skipped":
-            self.event("lot_skipped", {**payload, "had_bids": lot.get("leader_id") is not None,
-                                       "cancelled_price": lot.get("price"),
-                                       "cancelled_leader_id": lot.get("leader_id")})
-        else:
-            self.event("lot_sold" if winner else "lot_unsold", payload)
-
-    def open_next_or_complete(self) -> None:
-        state, s = self.state, self.s
-        statuses = {team: lot["status"] for team, lot in state["lots"].items()}
-        anyone_has_room = any(m["filled"] < s.roster_slots for m in state["members"].values())
-        nxt = next_lot_index(state["lot_order"], statuses, anyone_has_room=anyone_has_room)
-        if nxt is None:
-            self.complete("rosters_full" if not anyone_has_room else "no_lots_left")
-            return
-        seq = self.log("lot_opened", team=nxt.team, round=nxt.round)
-        ends_at = self.now + timedelta(seconds=s.lot_seconds)
-        # The id names the team, the round and the opening, so it is never reused (an undone
-        # sale's team comes up again under a new id).
-        lot = {"id": f"{nxt.team}:r{nxt.round}:{seq}", "team_key": nxt.team, "round": nxt.round, "status": "open",
-               "price": None, "leader_id": None, "opened_at": self.now, "ends_at": ends_at, "bid_count": 0}
-        state["lot"] = lot
-        state["lots"][nxt.team] = dict(state["lots"][nxt.team], status="open", round=nxt.round)
-        self.event("lot_opened", {"lot": public_lot(lot, s), "position": _position(state)})
-        self.run_proxies()
-
-    def complete(self, reason: str, actor_id: str | None = None) -> None:
-        state = self.state
-        self.log("auction_completed", actor_id=actor_id, reason=reason)
-        state.update(status=COMPLETED, completed_at=self.now, completed_reason=reason)
-        state.pop("paused_at", None)
-        state.pop("lot_remaining_ms", None)
-        self.followups += [
-            {"op": "league_completed", "league_id": state["league_id"]},
-            _audit(state, actor_id or "system", "auction_completed", self.now, reason=reason),
-        ]
-        if state.get("kind") != "practice":
-            self.followups.append({"op": "task", "task": "send_results", "id": f"results:{state['_id']}"})
-        self.event("auction_completed", {"reason": reason})
-
-
-def _position(state: dict) -> dict:
-    """'Team 4 of 10': how far the auction has come."""
-    done = sum(1 for lot in state["lots"].values() if lot["status"] in ("sold", "passed"))
-    return {"number": done + 1, "of": len(state["lot_order"])}
-
-
-def _audit(state: dict, actor_id: str, action: str, at: datetime, **details) -> dict:
-    return {"op": "audit", "doc": {"_id": f"{state['_id']}:{state['seq']}:audit", "league_id": state["league_id"],
-                                   "actor_id": actor_id, "action": action, "at": at, "details": details}}
-
-
 # --------------------------------------------------------------------------- handlers
 
-def _place_bid(c: _Change, cmd: PlaceBid) -> None:
+def _place_bid(c: Change, cmd: PlaceBid) -> None:
     state = c.state
     member = state["members"].get(cmd.user_id)
     if member is None:
@@ -294,9 +131,14 @@ def _too_late(state: dict, team: str) -> Rejection:
     return Rejection("too_late", f"Too late for {name} — its bidding closed with no sale.")
 
 
-def _tick(c: _Change, cmd: Tick) -> None:
+def _tick(c: Change, cmd: Tick) -> None:
     state = c.state
     if state["status"] != RUNNING:
+        return
+    nominating = state.get("nominating")
+    if nominating:
+        if c.now >= nominating["ends_at"]:
+            _nominate_for(c, nominating["user_id"])
         return
     if lot_is_open(state):
         if c.now < close_due_at(state):
@@ -311,7 +153,7 @@ def _require_commissioner(state: dict, actor_id: str) -> None:
         raise Refused("not_commissioner", "Only the commissioner can do that.", 403)
 
 
-def _pause(c: _Change, cmd: Pause) -> None:
+def _pause(c: Change, cmd: Pause) -> None:
     state = c.state
     _require_commissioner(state, cmd.actor_id)
     if state["status"] != RUNNING:
@@ -326,11 +168,11 @@ def _pause(c: _Change, cmd: Pause) -> None:
     c.log("lot_paused" if remaining_ms is not None else "auction_paused", actor_id=cmd.actor_id,
           team=state["lot"]["team_key"] if remaining_ms is not None else None)
     state.update(status=PAUSED, paused_at=c.now, lot_remaining_ms=remaining_ms)
-    c.followups.append(_audit(state, cmd.actor_id, "pause", c.now))
+    c.followups.append(audit_followup(state, cmd.actor_id, "pause", c.now))
     c.event("auction_paused", {"remaining_ms": remaining_ms})
 
 
-def _resume(c: _Change, cmd: Resume) -> None:
+def _resume(c: Change, cmd: Resume) -> None:
     state, s = c.state, c.s
     _require_commissioner(state, cmd.actor_id)
     if state["status"] != PAUSED:
@@ -340,6 +182,8 @@ def _resume(c: _Change, cmd: Resume) -> None:
         remaining = timedelta(milliseconds=state.get("lot_remaining_ms") or 0)
         ends_at = c.now + max(remaining, timedelta(seconds=min(s.bid_clock_seconds, MIN_RESUME_SECONDS)))
         state["lot"]["ends_at"] = ends_at
+    elif state.get("nominating"):
+        state["nominating"]["ends_at"] = c.now + timedelta(seconds=s.nomination_seconds)  # a full turn again
     else:
         state["next_lot_at"] = c.now + timedelta(seconds=s.pause_between_lots_seconds)
     c.log("lot_resumed" if ends_at else "auction_resumed", actor_id=cmd.actor_id,
@@ -347,22 +191,22 @@ def _resume(c: _Change, cmd: Resume) -> None:
     state.update(status=RUNNING)
     state.pop("paused_at", None)
     state.pop("lot_remaining_ms", None)
-    c.followups.append(_audit(state, cmd.actor_id, "resume", c.now))
+    c.followups.append(audit_followup(state, cmd.actor_id, "resume", c.now))
     c.event("auction_resumed", {"ends_at": ends_at.isoformat() if ends_at else None,
                                 "next_lot_at": None if ends_at else state["next_lot_at"].isoformat()})
     c.run_proxies()
 
 
-def _skip(c: _Change, cmd: Skip) -> None:
+def _skip(c: Change, cmd: Skip) -> None:
     state = c.state
     _require_commissioner(state, cmd.actor_id)
     if state["status"] == COMPLETED or not lot_is_open(state):
         raise Refused("no_open_lot", "There's no team on the block to skip.")
     c.close_lot(sell=False, kind="lot_skipped", actor_id=cmd.actor_id)
-    c.followups.append(_audit(state, cmd.actor_id, "skip", c.now))
+    c.followups.append(audit_followup(state, cmd.actor_id, "skip", c.now))
 
 
-def _undo(c: _Change, cmd: UndoLastSale) -> None:
+def _undo(c: Change, cmd: UndoLastSale) -> None:
     state = c.state
     _require_commissioner(state, cmd.actor_id)
     if state["status"] == COMPLETED:
@@ -381,11 +225,11 @@ def _undo(c: _Change, cmd: UndoLastSale) -> None:
     state["lots"][team] = {"status": "pending", "round": 0, "undone_price": price, "undone_winner_id": winner}
     state["members"][winner]["spent"] -= price
     state["members"][winner]["filled"] -= 1
-    c.followups.append(_audit(state, cmd.actor_id, "undo_last_sale", c.now, team=team, price=price))
+    c.followups.append(audit_followup(state, cmd.actor_id, "undo_last_sale", c.now, team=team, price=price))
     c.event("sale_undone", {"team_key": team, "user_id": winner, "price": price})
 
 
-def _end_early(c: _Change, cmd: EndEarly) -> None:
+def _end_early(c: Change, cmd: EndEarly) -> None:
     state = c.state
     _require_commissioner(state, cmd.actor_id)
     if state["status"] == COMPLETED:
@@ -395,7 +239,48 @@ def _end_early(c: _Change, cmd: EndEarly) -> None:
     c.complete("ended_by_commissioner", cmd.actor_id)
 
 
-def _proxies_changed(c: _Change, cmd: ProxiesChanged) -> None:
+def _nominate(c: Change, cmd: Nominate) -> None:
+    state = c.state
+    if cmd.user_id not in state["members"]:
+        raise _refuse(reject("not_member"))
+    earlier = (state["members"][cmd.user_id].get("keys") or {}).get(cmd.key)
+    if earlier is not None:  # a retried nomination: it was put up already
+        c.duplicate_of = earlier[0]
+        return
+    nominating = state.get("nominating")
+    if state["status"] != RUNNING or not nominating:
+        raise Refused("not_nominating", "Nobody is choosing a team right now.")
+    if nominating["user_id"] != cmd.user_id:
+        name = state["members"][nominating["user_id"]]["name"]
+        raise Refused("not_your_turn", f"It's {name}'s turn to put a team up.")
+    lot = state["lots"].get(cmd.team_key) if isinstance(cmd.team_key, str) else None
+    if lot is None or lot["status"] not in ("pending", "unsold"):
+        raise Refused("team_not_available", "That team can't be put up: it has been sold or passed, "
+                                            "or isn't in this auction.", 400)
+    ends_at = c.now + timedelta(seconds=c.s.lot_seconds)
+    refusal = check_bid(amount=cmd.amount, bidder=bidder_view(state, cmd.user_id),
+                        lot=LotView("open", None, None, ends_at), s=c.s, now=c.now)
+    if refusal is not None:
+        raise _refuse(refusal, 400 if refusal.code == "invalid_amount" else 409)
+    state.pop("nominating")
+    c.open_lot(cmd.team_key, offer_round(lot["status"]))
+    c.bid = c.accept_bid(cmd.user_id, cmd.amount, cmd.key)
+    c.run_proxies()
+
+
+def _nominate_for(c: Change, user_id: str) -> None:
+    """The nomination clock ran out: the next team in the lot order comes up, opened at the
+    minimum bid in the member's name (they chose nothing, but it was their turn)."""
+    state, s = c.state, c.s
+    state.pop("nominating")
+    team = next(t for want in ("pending", "unsold") for t in state["lot_order"] if state["lots"][t]["status"] == want)
+    c.open_lot(team, offer_round(state["lots"][team]["status"]))
+    if check_bid(amount=s.min_bid, bidder=bidder_view(state, user_id), lot=lot_view(state), s=s, now=c.now) is None:
+        c.accept_bid(user_id, s.min_bid, f"nomination:{state['seq'] + 1}", "nomination")
+    c.run_proxies()
+
+
+def _proxies_changed(c: Change, cmd: ProxiesChanged) -> None:
     if c.state["status"] == COMPLETED:
         return
     c.state["proxy_version"] = c.state.get("proxy_version", 0) + 1
@@ -407,5 +292,5 @@ def _refuse(rejection: Rejection, status_code: int = 409) -> Refused:
     return Refused(rejection.code, rejection.message, status_code)
 
 
-_HANDLERS = {PlaceBid: _place_bid, Tick: _tick, Pause: _pause, Resume: _resume, Skip: _skip,
+_HANDLERS = {PlaceBid: _place_bid, Nominate: _nominate, Tick: _tick, Pause: _pause, Resume: _resume, Skip: _skip,
              UndoLastSale: _undo, EndEarly: _end_early, ProxiesChanged: _proxies_changed}

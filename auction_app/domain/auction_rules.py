@@ -50,6 +50,9 @@ class AuctionSettings:
     bid_clock_seconds: int = 10  # anti-snipe: a bid with < N s left resets the clock to N s
     grace_ms: int = 300          # in-flight bids sent before close are accepted within this window
     pause_between_lots_seconds: int = 3
+    # Nomination (ESPN/Sleeper/Yahoo style): > 0 means members take turns putting a team up,
+    # with this many seconds to choose; 0 means teams come up in the league's lot order.
+    nomination_seconds: int = 0
 
 
 # (field, label in a sentence, lowest allowed, highest allowed). Upper bounds only stop
@@ -63,9 +66,10 @@ _SETTING_BOUNDS: tuple[tuple[str, str, int, int], ...] = (
     ("bid_clock_seconds", "The clock after a late bid", 1, 600),
     ("grace_ms", "The grace period for late network bids", 0, 5_000),
     ("pause_between_lots_seconds", "The pause between lots", 0, 300),
+    ("nomination_seconds", "The time to nominate a team", 0, 300),
 )
 
-_UNITS = {"lot_seconds": " seconds", "bid_clock_seconds": " seconds",
+_UNITS = {"lot_seconds": " seconds", "bid_clock_seconds": " seconds", "nomination_seconds": " seconds",
           "grace_ms": " milliseconds", "pause_between_lots_seconds": " seconds"}
 
 
@@ -109,6 +113,8 @@ def settings_problems(s: AuctionSettings, team_count: int) -> list[str]:
             f"There {'is only 1 team' if team_count == 1 else f'are only {team_count} teams'}, "
             f"so members can't fill {_count(s.roster_slots, 'roster slot')}; "
             f"lower the roster slots to at most {team_count}.")
+    if 0 < s.nomination_seconds < 5:
+        problems.append("Give members at least 5 seconds to nominate a team (or 0 for no nominations).")
     if s.bid_clock_seconds > s.lot_seconds:
         problems.append(
             f"The clock after a late bid ({s.bid_clock_seconds} seconds) can't be longer than "

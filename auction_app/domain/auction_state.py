@@ -41,6 +41,8 @@ def due_at(state: dict) -> datetime | None:
     """When the clock next has something to do for this auction (None: nothing)."""
     if state["status"] != RUNNING:
         return None
+    if state.get("nominating"):
+        return state["nominating"]["ends_at"]
     return close_due_at(state) if lot_is_open(state) else state.get("next_lot_at")
 
 

@@ -28,6 +28,7 @@ class _Settings(StrictModel):
     bid_clock_seconds: Optional[int] = None
     grace_ms: Optional[int] = None
     pause_between_lots_seconds: Optional[int] = None
+    nomination_seconds: Optional[int] = None
     max_members: Optional[int] = None
     lot_order_mode: Optional[Literal["random", "custom"]] = None
     lot_order: Optional[KeyList] = None

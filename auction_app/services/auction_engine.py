@@ -216,7 +216,17 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
         return _refused(Rejection("auction_not_found", "We couldn't find that auction."))
     command = machine.PlaceBid(user_id, amount, idempotency_key, lot_id, seen_price)
     quick = (lambda: price_floors.refusal(auction_id, lot_id, amount)) if first_attempt else None
-    decision, state, effects = _execute(db, auction_id, command, now, publish, quick)
+    return _bid_result(db, *_execute(db, auction_id, command, now, publish, quick))
+
+
+def nominate(db: Database, auction_id: str, user_id: str, team_key, amount, idempotency_key: str, now: datetime,
+             publish: Publisher | None = None) -> BidResult:
+    """The member whose turn it is puts a team up with their opening bid (nominations only)."""
+    command = machine.Nominate(user_id, team_key, amount, idempotency_key)
+    return _bid_result(db, *_execute(db, auction_id, command, now, publish))
+
+
+def _bid_result(db: Database, decision, state, effects) -> BidResult:
     if decision is None:
         return _refused(Rejection("auction_not_found", "We couldn't find that auction."))
     if decision.rejection is not None:

@@ -60,5 +60,16 @@ def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) 
                         for b in auction.get("recent_bids") or []],
         "next_lot_at": auction["next_lot_at"].isoformat() if auction.get("next_lot_at") else None,
         "completed_reason": auction.get("completed_reason"),
+        "nominating": _nominating(auction),
+        "offerable": [t for t in auction["lot_order"] if auction["lots"][t]["status"] in ("pending", "unsold")],
         "me": me,
     }
+
+
+def _nominating(auction: dict) -> dict | None:
+    """Whose turn it is to put a team up, and until when (nominations only)."""
+    turn = auction.get("nominating")
+    if not turn:
+        return None
+    return {"user_id": turn["user_id"], "name": auction["members"][turn["user_id"]]["name"],
+            "ends_at": turn["ends_at"].isoformat()}

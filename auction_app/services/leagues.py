@@ -163,7 +163,7 @@ def _plan_setup(catalog: Catalog, current: dict | None, changes: dict, member_co
     lot_order_mode, lot_order). Raises LeagueError with every problem at once.
     """
     problems: list[str] = []
-    base_settings = dict(current["settings"]) if current else {
+    base_settings = {**asdict(AuctionSettings()), **current["settings"]} if current else {
         **asdict(AuctionSettings()), "max_members": DEFAULT_MAX_MEMBERS, "lot_order_mode": "random"}
     settings = dict(base_settings)
     for name in SETTING_FIELDS:

@@ -1,4 +1,5 @@
 """Bad input to the auction API and Socket.IO room: a code, a sentence, and nothing changed."""
+import secrets
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -152,3 +153,24 @@ def test_a_wrong_spectator_token_cannot_connect(web):
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(web, auth={"spectator_token": "not-a-real-token-0000"}, transports=["websocket"],
                        wait_timeout=5)
+
+
+def test_nominations_over_rest_refuse_the_wrong_member_bad_teams_and_bad_amounts(app, client, db):
+    league, users = make_league(db, members=3, lot_seconds=60, nomination_seconds=30)
+    auction, _ = engine.start(db, league, users[0]["_id"], datetime.now(timezone.utc))
+    url = f"/api/auctions/{auction['_id']}/nominate"
+
+    def nominate(user, **body):
+        body = {"team_key": "chelsea", "amount": 2, "idempotency_key": secrets.token_urlsafe(12), **body}
+        return client.post(url, json=body, headers=bearer(app, user))
+
+    assert nominate(users[1]).status_code == 403
+    for body, status, code in (({"team_key": "not-a-team"}, 400, "team_not_available"),
+                               ({"amount": {"$gt": 0}}, 400, "invalid_request"),
+                               ({"amount": 0}, 400, "invalid_amount"),
+                               ({"amount": 10**6}, 409, "over_max_bid")):
+        answer = nominate(users[0], **body)
+        assert (answer.status_code, answer.get_json()["error"]["code"]) == (status, code), body
+    assert auctions.get(db, auction["_id"])["lot"] is None, "nothing was put up"
+    ok = nominate(users[0])
+    assert ok.status_code == 201 and ok.get_json()["bid"]["team_key"] == "chelsea"

@@ -315,3 +315,58 @@ def test_a_maximum_set_while_its_team_is_on_the_block_bids_at_once(app, client, 
     assert response.status_code == 200
     lot = auctions.get(db, auction["_id"])["lot"]
     assert (lot["leader_id"], lot["price"]) == (b["_id"], 6), "the proxy outbid the leader by one increment"
+
+
+# --------------------------------------------------------------------------- nominations
+
+def nominating(db, auction):
+    return state(db, auction).get("nominating")
+
+
+def test_with_nominations_members_take_turns_putting_a_team_up(db):
+    auction, (a, b, c), effects = started(db, nomination_seconds=20, roster_slots=2)
+    assert [e[1] for e in effects.events] == ["auction_started", "nomination_turn"]
+    assert nominating(db, auction)["user_id"] == a["_id"] and state(db, auction)["lot"] is None
+    wrong = engine.nominate(db, auction["_id"], b["_id"], "chelsea", 3, "nominate-key-1", at(1))
+    assert not wrong.accepted and wrong.code == "not_your_turn" and "Player 1's turn" in wrong.message
+    first = engine.nominate(db, auction["_id"], a["_id"], "chelsea", 3, "nominate-key-2", at(1))
+    assert first.accepted and first.bid["amount"] == 3
+    lot = state(db, auction)["lot"]
+    assert (lot["team_key"], lot["leader_id"], lot["price"]) == ("chelsea", a["_id"], 3)
+    again = engine.nominate(db, auction["_id"], a["_id"], "chelsea", 3, "nominate-key-2", at(2))
+    assert again.accepted and again.duplicate, "a retried nomination is answered, not refused"
+    engine.tick(db, auction["_id"], at(32))          # chelsea sells to a
+    engine.tick(db, auction["_id"], at(35))          # b's turn
+    assert nominating(db, auction)["user_id"] == b["_id"]
+    taken = engine.nominate(db, auction["_id"], b["_id"], "chelsea", 3, "nominate-key-3", at(36))
+    assert taken.code == "team_not_available"
+    too_much = engine.nominate(db, auction["_id"], b["_id"], "arsenal", 100, "nominate-key-4", at(36))
+    assert too_much.code == "over_max_bid"
+    assert engine.nominate(db, auction["_id"], b["_id"], "arsenal", 2, "nominate-key-5", at(36)).accepted
+    engine.tick(db, auction["_id"], at(70))
+    engine.tick(db, auction["_id"], at(74))
+    assert nominating(db, auction)["user_id"] == c["_id"], "then the third member"
+
+
+def test_a_member_who_lets_the_nomination_clock_run_out_opens_the_next_team_at_the_minimum(db):
+    auction, (a, b, c), _ = started(db, nomination_seconds=15)
+    assert engine.tick(db, auction["_id"], at(14)).events == [], "not before the clock runs out"
+    opened = engine.tick(db, auction["_id"], at(15.1))
+    assert [e[1] for e in opened.events] == ["lot_opened", "bid_accepted"]
+    lot = state(db, auction)["lot"]
+    assert (lot["team_key"], lot["leader_id"], lot["price"]) == ("arsenal", a["_id"], 1)
+
+
+def test_a_paused_nomination_gets_a_full_turn_on_resume_and_the_log_replays(db):
+    auction, (a, b, c), _ = started(db, nomination_seconds=15)
+    engine.pause(db, auction["_id"], a["_id"], at(10))
+    assert engine.tick(db, auction["_id"], at(100)).events == [], "no nomination is made for anyone while paused"
+    engine.resume(db, auction["_id"], a["_id"], at(200))
+    assert nominating(db, auction)["ends_at"] == at(215)
+    engine.nominate(db, auction["_id"], a["_id"], "everton" if "everton" in state(db, auction)["lots"] else "chelsea",
+                    4, "nominate-key-6", at(201))
+    final = state(db, auction)
+    replayed = replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
+                      settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
+                      lot_order=final["lot_order"])
+    assert differences(replayed, final) == []

@@ -34,10 +34,11 @@ class EngineAuction(RuleBasedStateMachine):
         return _DB[0]
 
     @initialize(budget=st.integers(6, 60), slots=st.integers(1, 3), increment=st.integers(1, 3),
-                between=st.sampled_from([0, 2]))
-    def start(self, budget, slots, increment, between):
+                between=st.sampled_from([0, 2]), nomination=st.sampled_from([0, 0, 6]))
+    def start(self, budget, slots, increment, between, nomination):
         league, self.users = make_league(self.db, members=3, teams=TEAMS, budget=budget, roster_slots=slots,
                                          min_increment=increment, pause_between_lots_seconds=between,
+                                         nomination_seconds=nomination,
                                          lot_seconds=10, bid_clock_seconds=4, grace_ms=300)
         self.now = T0
         self.auction_id = engine.start(self.db, league, self.users[0]["_id"], self.now)[0]["_id"]
@@ -104,6 +105,20 @@ class EngineAuction(RuleBasedStateMachine):
         else:
             assert result.accepted and result.duplicate and result.bid["seq"] == seq, "a retry gets the first outcome"
         assert self.state()["seq"] == before["seq"], "a resent key changes nothing"
+
+    @rule(who=st.integers(0, 2), team=st.sampled_from(TEAMS), amount=st.integers(0, 12))
+    def nominate(self, who, team, amount):
+        before = self.state()
+        turn = before.get("nominating")
+        result = engine.nominate(self.db, self.auction_id, self.user(who)["_id"], team, amount,
+                                 engine.new_idempotency_key(), self.now)
+        if result.accepted:
+            assert turn and turn["user_id"] == self.user(who)["_id"], "only the member whose turn it is"
+            assert before["lots"][team]["status"] in ("pending", "unsold")
+            assert self.state()["lot"]["team_key"] == team
+        else:
+            assert self.state()["seq"] == before["seq"]
+        self.note_lot_change(before)
 
     @rule(who=st.integers(1, 2), team=st.sampled_from(TEAMS), cap=st.integers(1, 40))
     def set_a_maximum(self, who, team, cap):
