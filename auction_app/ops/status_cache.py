@@ -1,0 +1,86 @@
+"""One dependency check per process every STATUS_CACHE_SECONDS, shared by /ready,
+/api/status, the maintenance guard and /metrics.
+
+A thousand members watching the status page cost one MongoDB ping, one Redis
+ping and one Celery broadcast ping per process every few seconds, not one each.
+While one request refreshes the check, the others answer from the previous one.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import redis
+
+from auction_app.ops.health import readiness
+
+_lock = threading.Lock()
+_cache: dict = {}
+
+
+def queue_lengths(url: str, queues, timeout_s: float) -> dict[str, int]:
+    """Tasks waiting per Celery queue (the Redis broker keeps each queue in a list of that name)."""
+    client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+    try:
+        return {name: int(client.llen(name)) for name in queues}
+    finally:
+        client.close()
+
+
+def _refresh(app) -> dict:
+    from workers import QUEUES
+
+    config = app.config
+    body, healthy = readiness(config, app.extensions["celery"])
+    snap = dict(body, healthy=healthy, checked_at=time.time(), queues={})
+    if body["redis"] == "connected":
+        try:
+            snap["queues"] = queue_lengths(config["CELERY_BROKER_URL"], QUEUES, config["HEALTH_TIMEOUT_SECONDS"])
+        except redis.RedisError:
+            pass
+    if body["database"] == "connected":
+        snap.update(_shared_records(app))
+    return snap
+
+
+def _shared_records(app) -> dict:
+    from auction_app.ops.health import _mongo_probe_client
+    from auction_app.repositories import ops_state
+
+    try:
+        client = _mongo_probe_client(app.config["MONGO_URL"], app.config["HEALTH_TIMEOUT_SECONDS"])
+        states = ops_state.all_states(client[app.config["MONGO_DB"]])
+    except Exception:  # noqa: BLE001 — a failed read only leaves these figures out
+        return {}
+    found: dict = {}
+    for key, field in ((ops_state.BACKUP, "backup_at"), (ops_state.RESTORE_DRILL, "drill_at")):
+        at = states.get(key, {}).get("last_success_at")
+        if at is not None:
+            found[field] = at.timestamp()
+    maintenance = states.get(ops_state.MAINTENANCE)
+    if maintenance and maintenance.get("on"):
+        found["maintenance"] = {"message": maintenance.get("message") or "", "since": maintenance.get("since")}
+    return found
+
+
+def snapshot(app, max_age: float | None = None) -> dict:
+    """The latest check, refreshed when older than STATUS_CACHE_SECONDS."""
+    max_age = app.config["STATUS_CACHE_SECONDS"] if max_age is None else max_age
+    key = id(app)
+    current = _cache.get(key)
+    if current is not None and time.time() - current["checked_at"] < max_age:
+        return current
+    if _lock.acquire(blocking=current is None):
+        try:
+            current = _cache.get(key)
+            if current is None or time.time() - current["checked_at"] >= max_age:
+                current = _refresh(app)
+                _cache[key] = current
+        finally:
+            _lock.release()
+    return _cache.get(key) or current
+
+
+def forget(app) -> None:
+    """The next snapshot() runs the checks again (after `flask maintenance on|off` in this process)."""
+    _cache.pop(id(app), None)
