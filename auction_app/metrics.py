@@ -139,8 +139,14 @@ class ServiceCollector:
         up.add_metric(["mongodb"], 1 if snap["database"] == "connected" else 0)
         up.add_metric(["redis"], 1 if snap["redis"] == "connected" else 0)
         yield up
-        workers = GaugeMetricFamily("celery_workers", "Celery workers that answered the last ping")
-        workers.add_metric([], snap["workers"])
+        workers = GaugeMetricFamily("celery_workers", "Celery workers that answered the last ping, by kind "
+                                    "(node name before @: general, timers)", labels=["kind"])
+        kinds = {"general": 0, "timers": 0}
+        for name in snap.get("worker_names", []):
+            kind = name.split("@", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        for kind, count in sorted(kinds.items()):
+            workers.add_metric([kind], count)
         yield workers
         depth = GaugeMetricFamily("celery_queue_length", "Tasks waiting in each Celery queue", labels=["queue"])
         for queue, length in sorted(snap.get("queues", {}).items()):

@@ -48,7 +48,7 @@ case "$role" in
       --concurrency="${WORKER_CONCURRENCY:-2}" -n "general@%h" --loglevel=INFO "$@"
     ;;
   worker-timers)
-    multiproc_dir
+    # One process (threads pool): its metrics need no multiprocess merging.
     exec celery -A celery_worker worker -Q timers --pool=threads --concurrency=8 \
       -n "timers@%h" --loglevel=INFO "$@"
     ;;
