@@ -126,6 +126,7 @@ def configure(fmt: str = "json", level: str = "INFO") -> None:
     handler._auction = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings become log lines in the same format
 
 
 def init_app(app: Flask, role: str) -> None:

@@ -223,4 +223,7 @@ def serve_worker_metrics(port: int) -> None:
         registry.register(ServiceCollector(None))
         start_http_server(port, registry=registry)
     else:
+        from prometheus_client import REGISTRY
+
+        REGISTRY.register(ServiceCollector(None))  # this process's open sockets
         start_http_server(port)

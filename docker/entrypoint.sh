@@ -21,6 +21,7 @@ USAGE
 role="${1:-}"
 [ $# -gt 0 ] && shift
 
+# Celery runs with --quiet: no ASCII-art banner, so every line on stderr is JSON.
 # Worker metrics from every pool process (prefork) are merged through this directory.
 multiproc_dir() {
   PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/prometheus-$role}"
@@ -44,16 +45,16 @@ case "$role" in
     ;;
   worker)
     multiproc_dir
-    exec celery -A celery_worker worker -Q default,email,maintenance --pool=prefork \
+    exec celery --quiet -A celery_worker worker -Q default,email,maintenance --pool=prefork \
       --concurrency="${WORKER_CONCURRENCY:-2}" -n "general@%h" --loglevel=INFO "$@"
     ;;
   worker-timers)
     # One process (threads pool): its metrics need no multiprocess merging.
-    exec celery -A celery_worker worker -Q timers --pool=threads --concurrency=8 \
+    exec celery --quiet -A celery_worker worker -Q timers --pool=threads --concurrency=8 \
       -n "timers@%h" --loglevel=INFO "$@"
     ;;
   beat)
-    exec celery -A celery_worker beat --loglevel=INFO -s "${BEAT_SCHEDULE_FILE:-/tmp/celerybeat-schedule}" "$@"
+    exec celery --quiet -A celery_worker beat --loglevel=INFO -s "${BEAT_SCHEDULE_FILE:-/tmp/celerybeat-schedule}" "$@"
     ;;
   migrate)
     flask --app auction_app create-indexes
