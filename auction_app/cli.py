@@ -42,6 +42,7 @@ def target_description() -> str:
 
 
 @click.command("create-indexes")
+@with_appcontext
 def create_indexes_command():
     """Create every index the product needs (idempotent)."""
     names = create_indexes(database())
@@ -49,6 +50,7 @@ def create_indexes_command():
 
 
 @click.command("backup")
+@with_appcontext
 def backup_command():
     """Write a backup now: private file, encrypted and copied off-site when configured, old ones pruned
     (7 daily + 4 weekly by default). Prints the file's path last."""
@@ -69,6 +71,7 @@ def backup_command():
 
 
 @click.command("restore")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path, yes):
@@ -90,6 +93,7 @@ def restore_command(path, yes):
 
 
 @click.command("restore-drill")
+@with_appcontext
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 def restore_drill_command(path):
     """Restore the newest backup (or PATH) into a scratch database, compare counts and auction
@@ -105,6 +109,7 @@ def restore_drill_command(path):
 
 
 @click.command("maintenance")
+@with_appcontext
 @click.argument("state", type=click.Choice(["on", "off"]))
 @click.argument("message", required=False)
 def maintenance_command(state, message):
@@ -125,6 +130,7 @@ def maintenance_command(state, message):
 
 
 @click.command("announce")
+@with_appcontext
 @click.argument("message", required=False)
 @click.option("--level", type=click.Choice(["info", "warning"]), default="info")
 @click.option("--hours", type=click.IntRange(1, 336), default=None,

@@ -65,6 +65,7 @@ def _shared_records(app) -> dict:
 
 def snapshot(app, max_age: float | None = None) -> dict:
     """The latest check, refreshed when older than STATUS_CACHE_SECONDS."""
+    app = _real(app)
     max_age = app.config["STATUS_CACHE_SECONDS"] if max_age is None else max_age
     key = id(app)
     current = _cache.get(key)
@@ -83,4 +84,10 @@ def snapshot(app, max_age: float | None = None) -> dict:
 
 def forget(app) -> None:
     """The next snapshot() runs the checks again (after `flask maintenance on|off` in this process)."""
-    _cache.pop(id(app), None)
+    _cache.pop(id(_real(app)), None)
+
+
+def _real(app):
+    """The app object itself, also when given flask.current_app (a proxy)."""
+    getter = getattr(app, "_get_current_object", None)
+    return getter() if getter else app
