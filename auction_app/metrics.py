@@ -13,6 +13,7 @@ last backup and restore drill) come from the cached status check
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from datetime import datetime, timezone
@@ -134,7 +135,11 @@ class ServiceCollector:
             return
         from auction_app.ops import status_cache
 
-        snap = status_cache.snapshot(self.app)
+        try:
+            snap = status_cache.snapshot(self.app)
+        except Exception:  # noqa: BLE001 — a scrape must never fail because a check did
+            logging.getLogger(__name__).warning("status check failed during a scrape", exc_info=True)
+            return
         up = GaugeMetricFamily("dependency_up", "1 when the dependency answered the last check", labels=["dependency"])
         up.add_metric(["mongodb"], 1 if snap["database"] == "connected" else 0)
         up.add_metric(["redis"], 1 if snap["redis"] == "connected" else 0)

@@ -54,13 +54,27 @@ def _shared_records(app) -> dict:
         return {}
     found: dict = {}
     for key, field in ((ops_state.BACKUP, "backup_at"), (ops_state.RESTORE_DRILL, "drill_at")):
-        at = states.get(key, {}).get("last_success_at")
+        at = _epoch(states.get(key, {}).get("last_success_at"))
         if at is not None:
-            found[field] = at.timestamp()
+            found[field] = at
     maintenance = states.get(ops_state.MAINTENANCE)
     if maintenance and maintenance.get("on"):
         found["maintenance"] = {"message": maintenance.get("message") or "", "since": maintenance.get("since")}
     return found
+
+
+def _epoch(value) -> float | None:
+    """Seconds since the epoch of a stored time (a datetime; nx-27017 may hand back an ISO string)."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def snapshot(app, max_age: float | None = None) -> dict:

@@ -16,7 +16,11 @@ def get(db: Database, key: str) -> dict | None:
 
 
 def put(db: Database, key: str, fields: dict) -> None:
-    db.ops_state.update_one({"_id": key}, {"$set": fields}, upsert=True)
+    # A whole-document write: nx-27017 stores a datetime that `$set` adds to an existing
+    # document as a string (docs/mongodb-compatibility.md); a replace keeps its type on both.
+    # One writer per key (a CLI command or the nightly task), so read-then-replace is enough.
+    current = get(db, key) or {"_id": key}
+    db.ops_state.replace_one({"_id": key}, {**current, **fields}, upsert=True)
 
 
 def all_states(db: Database) -> dict[str, dict]:
