@@ -39,7 +39,18 @@ def purge_practice_leagues() -> int:
         leagues.delete_with_auction(db, league)
         users.delete_bots(db, bots)
     log.info("deleted %d old practice leagues", len(old))
+    # Daily lifecycle rides on this daily task until beat schedules it on its own (workers/__init__.py).
+    run_lifecycle.delay()
     return len(old)
+
+
+@shared_task(name="workers.maintenance.run_lifecycle")
+def run_lifecycle() -> dict:
+    """Archive leagues finished LEAGUE_ARCHIVE_DAYS ago; retention for audit, screenshots, announcements."""
+    from auction_app.ops.lifecycle import run_daily
+
+    done = run_daily(database(), datetime.now(timezone.utc), current_app.config)
+    return {"archived": len(done["archived"]), **{k: v for k, v in done.items() if k != "archived"}}
 
 
 @shared_task(name="workers.maintenance.nightly_backup", time_limit=3600, soft_time_limit=3500)
