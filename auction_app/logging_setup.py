@@ -16,17 +16,15 @@ redacting filter masks them whatever a library chose to print.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
-import os
 import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
 
 from flask import Flask, g, has_request_context, request
-from gunicorn import glogging as gunicorn_glogging
+
+from gunicorn_logging import BaseJsonFormatter, TextFormatter, redact  # noqa: F401  (redact: public here too)
 
 # Tasks that run every second or so: their routine start/finish lines are noise.
 QUIET_TASKS = frozenset({"workers.timers.sweep_auctions"})
@@ -37,44 +35,14 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # Celery task context for worker log lines (set in task_prerun, cleared in task_postrun).
 _task: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("auction_task", default=None)
 
-_REDACTIONS = (
-    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), "[email]"),
-    # Magic-link tokens, session JWTs, any long URL-safe secret.
-    (re.compile(r"[A-Za-z0-9_-]{32,}(\.[A-Za-z0-9_-]{16,}){0,2}"), "[secret]"),
-    (re.compile(r"(?i)(code\W{0,3})\d{6}\b"), r"\1[code]"),
-)
-
-
-def redact(text: str) -> str:
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": redact(record.getMessage()),
-        }
-        entry.update(_context())
+class JsonFormatter(BaseJsonFormatter):
+    def context(self, record: logging.LogRecord) -> dict:
+        entry = _context()
         for key in ("auction_id", "user_id", "status", "method", "path", "duration_ms", "remote_addr"):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value
-        if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str)
-
-
-class TextFormatter(logging.Formatter):
-    def __init__(self):
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def format(self, record):
-        return redact(super().format(record))
+        return entry
 
 
 class QuietFilter(logging.Filter):
@@ -177,19 +145,3 @@ def _init_celery_logging(app: Flask) -> None:
     @signals.task_postrun.connect(weak=False)
     def _task_finished(**_kwargs):
         _task.set(None)
-
-
-class GunicornLogger(gunicorn_glogging.Logger):
-    """gunicorn --logger-class: gunicorn's own lines in the same JSON format.
-
-    Access lines come from the app (with request id and user), so gunicorn's
-    access log stays off.
-    """
-
-    def setup(self, cfg):
-        super().setup(cfg)
-        fmt = os.environ.get("LOG_FORMAT") or ("text" if os.environ.get("APP_ENV") == "development" else "json")
-        text = fmt == "text"
-        for log in (self.error_log, self.access_log):
-            for handler in log.handlers:
-                handler.setFormatter(TextFormatter() if text else JsonFormatter())

@@ -41,7 +41,7 @@ case "$role" in
     fi
     exec gunicorn -k gevent -w 1 -b "${WEB_BIND:-0.0.0.0}:${PORT:-8000}" \
       --worker-connections "$connections" --timeout 60 --graceful-timeout 20 --no-control-socket \
-      --logger-class auction_app.logging_setup.GunicornLogger "$@" wsgi:app
+      --logger-class gunicorn_logging.JsonLogger "$@" wsgi:app
     ;;
   worker)
     multiproc_dir

@@ -66,7 +66,7 @@ def test_an_unknown_or_missing_role_exits_non_zero_with_usage(role_env):
 
 def test_web_role_answers_health_and_logs_json_with_the_request_id(role_env, workdir):
     port = services.free_port()
-    env = dict(role_env, PORT=str(port), WEB_BIND="127.0.0.1")
+    env = dict(role_env, PORT=str(port), WEB_BIND="127.0.0.1", WEB_CONNECTIONS="1234")
     proc, log = start_role(env, workdir, "web")
     try:
         base = f"http://127.0.0.1:{port}"
@@ -78,6 +78,8 @@ def test_web_role_answers_health_and_logs_json_with_the_request_id(role_env, wor
                 return False
 
         wait_until(answers, "web role answering /health", proc=proc, log=log)
+        argv = Path(f"/proc/{proc.pid}/cmdline").read_text().split("\0")
+        assert argv[argv.index("--worker-connections") + 1] == "1234", "WEB_CONNECTIONS reaches gunicorn"
         reply = requests.get(base + "/no-such-page", headers={"X-Request-ID": "req-from-proxy-42"}, timeout=5)
         assert reply.status_code == 404
         assert reply.headers["X-Request-ID"] == "req-from-proxy-42"
@@ -88,8 +90,8 @@ def test_web_role_answers_health_and_logs_json_with_the_request_id(role_env, wor
     access = [entry for entry in lines if entry.get("request_id") == "req-from-proxy-42"]
     assert access and access[0]["status"] == 404 and access[0]["logger"] == "auction_app.access"
     assert any("Booting worker" in entry["message"] for entry in lines), "gunicorn's own lines are JSON too"
-    ps = [entry for entry in lines if "Listening at" in entry["message"]]
-    assert ps, "gunicorn says where it listens"
+    assert any("Listening at" in entry["message"] for entry in lines), "gunicorn says where it listens"
+    assert "MonkeyPatchWarning" not in log.read_text(), "gevent patches before pymongo/redis/ssl are imported"
 
 
 def test_web_role_tells_gunicorn_the_configured_connections(role_env):
