@@ -78,22 +78,35 @@ def _epoch(value) -> float | None:
 
 
 def snapshot(app, max_age: float | None = None) -> dict:
-    """The latest check, refreshed when older than STATUS_CACHE_SECONDS."""
+    """The latest check. When it is older than STATUS_CACHE_SECONDS a background refresh starts
+    and this call still answers at once from the previous one: no request ever waits for the
+    Celery ping (which always takes its whole timeout) except the very first in a process."""
     app = _real(app)
     max_age = app.config["STATUS_CACHE_SECONDS"] if max_age is None else max_age
     key = id(app)
     current = _cache.get(key)
     if current is not None and time.time() - current["checked_at"] < max_age:
         return current
-    if _lock.acquire(blocking=current is None):
-        try:
-            current = _cache.get(key)
-            if current is None or time.time() - current["checked_at"] >= max_age:
-                current = _refresh(app)
-                _cache[key] = current
-        finally:
-            _lock.release()
-    return _cache.get(key) or current
+    if current is None:
+        with _lock:
+            if key not in _cache:
+                _cache[key] = _refresh(app)
+        return _cache[key]
+    if _lock.acquire(blocking=False):
+        threading.Thread(target=_refresh_in_background, args=(app, key), daemon=True,
+                         name="status-check").start()
+    return current
+
+
+def _refresh_in_background(app, key) -> None:
+    try:
+        _cache[key] = _refresh(app)
+    except Exception:  # noqa: BLE001 — keep serving the previous check; the next call retries
+        import logging
+
+        logging.getLogger(__name__).warning("status check failed", exc_info=True)
+    finally:
+        _lock.release()
 
 
 def forget(app) -> None:
