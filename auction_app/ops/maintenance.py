@@ -99,6 +99,9 @@ def init_app(app) -> None:
         # A shared dependency is down: members get a clear page pointing at /status,
         # not the proxy's error page (and the pod stays in rotation to say so).
         log.error("dependency unreachable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        import sentry_sdk
+
+        sentry_sdk.capture_exception(exc)  # handled here, so Sentry's Flask integration would not see it
         return unavailable("service_unavailable", "We can't reach our database right now, so this didn't work. "
                            "Live auctions pause until it's back; see /status for updates.")
 
