@@ -18,13 +18,15 @@ COPY . .
 RUN pip wheel --no-cache-dir --no-deps -w /wheels . \
  && pip wheel --no-cache-dir -w /wheels -c requirements.lock /wheels/club_auction-*.whl
 
-# 3. Runtime: installs only wheels, so no compiler is needed or present.
+# 3. Runtime: installs only wheels, so no compiler is needed or present. The root filesystem
+#    can be read-only: everything written goes to /tmp (HOME too, for rclone) and /backups.
 FROM python:3.12-slim-bookworm
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     APP_ENV=production \
     PORT=8000 \
-    BACKUP_DIR=/backups
+    BACKUP_DIR=/backups \
+    HOME=/tmp
 RUN groupadd --system --gid 10001 auction \
  && useradd --system --uid 10001 --gid auction --home-dir /app --shell /usr/sbin/nologin auction \
  && mkdir -p /app /backups \

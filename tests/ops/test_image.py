@@ -202,7 +202,7 @@ def test_wheel_from_a_clean_clone_has_the_entry_modules_and_vendored_assets(tmp_
     assert built.returncode == 0, built.stderr[-3000:]
     wheel = next((tmp_path / "dist").glob("club_auction-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("wsgi.py", "celery_worker.py", "auction_app/static/vendor/socket.io.min.js",
+    for required in ("wsgi.py", "celery_worker.py", "gunicorn_logging.py", "auction_app/static/vendor/socket.io.min.js",
                      "auction_app/templates/base.html", "auction_app/static/js/auction-room.js",
                      "auction_app/catalog/data/premier-league.json", "workers/timers.py", "config/__init__.py"):
         assert required in names, f"{required} missing from the wheel"
