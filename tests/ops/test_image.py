@@ -104,7 +104,7 @@ def test_web_role_tells_gunicorn_the_configured_connections(role_env):
 def _ping_names(env):
     from celery import Celery
 
-    probe = Celery(broker=env["REDIS_URL"])
+    probe = Celery(broker=env["REDIS_URL"], set_as_current=False)  # never the tasks' app
     try:
         return [name for reply in probe.control.ping(timeout=1.0) or [] for name in reply]
     finally:
@@ -114,7 +114,7 @@ def _ping_names(env):
 def _inspect(env, node):
     from celery import Celery
 
-    probe = Celery(broker=env["REDIS_URL"])
+    probe = Celery(broker=env["REDIS_URL"], set_as_current=False)  # never the tasks' app
     try:
         inspector = probe.control.inspect(destination=[node], timeout=2.0)
         return inspector.active_queues()[node], inspector.stats()[node]
