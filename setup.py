@@ -2,8 +2,9 @@
 
 `auction_app/static/vendor/` is not in git; bin/install copies it from
 node_modules. A build from a clean clone copies it here the same way, so the
-wheel (and the image built from it) always has them. Without node_modules the
-build stops with the command to run.
+wheel (and the image built from it) always has them. Without node_modules a
+wheel build stops with the command to run; an editable install (bin/install,
+which copies the assets after `npm ci`) goes on without them.
 """
 import shutil
 from pathlib import Path
@@ -25,6 +26,9 @@ class BuildWithVendoredAssets(build_py):
             if src.is_file():
                 shutil.copyfile(src, vendor / name)
             elif not (vendor / name).is_file():
+                if getattr(self, "editable_mode", False):
+                    # `pip install -e .` (bin/install) runs before `npm ci`; it copies the file itself.
+                    continue
                 raise SystemExit(f"{src} is missing: run `npm ci` (or bin/install) before building the package")
         super().run()
 

@@ -208,6 +208,14 @@ def test_wheel_from_a_clean_clone_has_the_entry_modules_and_vendored_assets(tmp_
         assert required in names, f"{required} missing from the wheel"
     assert not any(n.startswith("tests/") for n in names), "tests are not shipped"
 
+    (clone / "node_modules").unlink()
+    shutil.rmtree(clone / "auction_app/static/vendor")
+    shutil.rmtree(clone / "build", ignore_errors=True)
+    without = subprocess.run([str(services.VENV_BIN / "python"), "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                              str(tmp_path / "dist2"), str(clone)], capture_output=True, text=True, timeout=300)
+    assert without.returncode != 0, "no wheel without the browser assets"
+    assert "run `npm ci`" in without.stdout + without.stderr
+
 
 def test_dockerfile_passes_hadolint_and_keeps_its_promises():
     linted = subprocess.run([str(services.VENV_BIN / "hadolint"), "--no-color", str(ROOT / "Dockerfile")],
