@@ -16,6 +16,6 @@ def _serve_worker_metrics(**_kwargs):
     """Workers only (not beat): Prometheus metrics on WORKER_METRICS_PORT when it is set."""
     port = flask_app.config["WORKER_METRICS_PORT"]
     if port:
-        from prometheus_client import start_http_server
+        from auction_app.metrics import serve_worker_metrics
 
-        start_http_server(port)
+        serve_worker_metrics(port)  # merges prefork pool processes via PROMETHEUS_MULTIPROC_DIR

@@ -5,12 +5,10 @@ blueprints; it never touches the database (indexes are a CLI command).
 """
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 import config as settings_module
-from auction_app import cli, errors, metrics, observability, realtime, security
+from auction_app import cli, errors, logging_setup, metrics, observability, realtime, security
 from auction_app.extensions import limiter, mail, mongo, socketio
 
 
@@ -28,9 +26,11 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
     app.config.from_mapping(config.as_dict())
     app.config.update(overrides or {})
     app.config["ROLE"] = role
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # JSON log lines with request/task ids (docs/observability.md); X-Request-ID echoed back.
+    logging_setup.init_app(app, role)
 
     observability.init_sentry(app, role)
+    metrics.register_mongo_listener()  # before the MongoClient exists: command latency and failures
     mongo.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
@@ -46,6 +46,11 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
         import auction_app.sockets  # noqa: F401  (handlers attach to socketio)
 
         metrics.init_app(app)
+        from auction_app.ops import maintenance
+
+        maintenance.init_app(app)  # writes answer 503 while `flask maintenance on`
+    else:
+        metrics.register_celery_signals()
 
     from workers import celery_init_app
 

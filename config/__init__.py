@@ -142,6 +142,29 @@ class BaseConfig:
         # Identical error reports (same exception and place) are sent at most once per this many seconds.
         self.SENTRY_DUPLICATE_SECONDS = _int(env, "SENTRY_DUPLICATE_SECONDS", 600)
 
+        # ---- Production operations (issue 12): logs, web sockets, status cache, backups, lifecycle ----
+        # See docs/configuration.md ("Operations") and docs/observability.md.
+        self.LOG_FORMAT = (env.get("LOG_FORMAT") or "json").lower()
+        if self.LOG_FORMAT not in ("json", "text"):
+            raise ConfigurationError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}")
+        self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+        self.ACCESS_LOG = _bool(env.get("ACCESS_LOG"), True)
+        # gunicorn --worker-connections for the one gevent worker (docker/entrypoint.sh reads the same variable).
+        self.WEB_CONNECTIONS = _int(env, "WEB_CONNECTIONS", 5000)
+        # /ready, /api/status and the metrics answer from a check at most this old (one check per process).
+        self.STATUS_CACHE_SECONDS = _float(env, "STATUS_CACHE_SECONDS", 5.0)
+        self.STATUS_RATE_LIMIT = env.get("STATUS_RATE_LIMIT") or "60 per minute"
+        self.ANNOUNCEMENT_HOURS = _int(env, "ANNOUNCEMENT_HOURS", 24)
+        self.BACKUP_KEEP_DAILY = _int(env, "BACKUP_KEEP_DAILY", 7)
+        self.BACKUP_KEEP_WEEKLY = _int(env, "BACKUP_KEEP_WEEKLY", 4)
+        self.BACKUP_ENCRYPTION_KEY = env.get("BACKUP_ENCRYPTION_KEY") or None
+        self.BACKUP_RCLONE_REMOTE = env.get("BACKUP_RCLONE_REMOTE") or None
+        self.BACKUP_RCLONE_CONFIG = env.get("BACKUP_RCLONE_CONFIG") or None
+        self.LEAGUE_ARCHIVE_DAYS = _int(env, "LEAGUE_ARCHIVE_DAYS", 90)
+        self.AUDIT_RETENTION_DAYS = _int(env, "AUDIT_RETENTION_DAYS", 365)
+        self.FEEDBACK_RETENTION_DAYS = _int(env, "FEEDBACK_RETENTION_DAYS", 180)
+        self.ANNOUNCEMENT_RETENTION_DAYS = _int(env, "ANNOUNCEMENT_RETENTION_DAYS", 90)
+
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()} | {
             "ENV_NAME": self.ENV_NAME,
@@ -161,12 +184,18 @@ class Development(BaseConfig):
         super().__init__(env)
         # Plain http on localhost: a Secure cookie would never be sent back.
         self.SESSION_COOKIE_SECURE = _bool(self.env.get("SESSION_COOKIE_SECURE"), False)
+        # Plain text logs are easier to read in a terminal; production and tests log JSON.
+        self.LOG_FORMAT = (self.env.get("LOG_FORMAT") or "text").lower()
 
 
 class Testing(Development):
     ENV_NAME = "testing"
     DEBUG = False
     TESTING = True
+
+    def __init__(self, env=None):
+        super().__init__(env)
+        self.LOG_FORMAT = (self.env.get("LOG_FORMAT") or "json").lower()
 
 
 class Production(BaseConfig):

@@ -92,6 +92,12 @@ def beat_schedule(config) -> dict:
             "task": "workers.maintenance.purge_practice_leagues",
             "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=45),
         },
+        # Archive finished leagues, retention for audit records, screenshots, announcements.
+        "daily-lifecycle": {
+            "task": "workers.maintenance.run_lifecycle",
+            "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=50),
+        },
+        # The restore drill runs right after each nightly backup (queued by the backup task).
         "nightly-backup": {
             "task": "workers.maintenance.nightly_backup",
             "schedule": crontab(hour=config["BACKUP_HOUR_UTC"], minute=0),

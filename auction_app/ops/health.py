@@ -35,9 +35,10 @@ def check_redis(url: str, timeout_s: float) -> None:
         client.close()
 
 
-def count_workers(celery_app, timeout_s: float) -> int:
+def worker_names(celery_app, timeout_s: float) -> list[str]:
+    """Node names of the Celery workers that answer a ping (e.g. general@host, timers@host)."""
     replies = celery_app.control.ping(timeout=timeout_s)
-    return len(replies or [])
+    return [name for reply in replies or [] for name in reply]
 
 
 def readiness(config: dict, celery_app) -> tuple[dict, bool]:
@@ -46,7 +47,7 @@ def readiness(config: dict, celery_app) -> tuple[dict, bool]:
     checks = {
         "database": lambda: check_mongo(config["MONGO_URL"], timeout),
         "redis": lambda: check_redis(config["REDIS_URL"], timeout),
-        "workers": lambda: count_workers(celery_app, min(0.5, timeout)),
+        "workers": lambda: worker_names(celery_app, min(0.5, timeout)),
     }
     pool = ThreadPoolExecutor(max_workers=len(checks))
     futures = {name: pool.submit(fn) for name, fn in checks.items()}
@@ -59,7 +60,9 @@ def readiness(config: dict, celery_app) -> tuple[dict, bool]:
         ok = future.done() and future.exception() is None
         body[name] = "connected" if ok else "unreachable"
     workers = futures["workers"]
-    body["workers"] = workers.result() if workers.done() and workers.exception() is None else 0
+    names = workers.result() if workers.done() and workers.exception() is None else []
+    body["workers"] = len(names)
+    body["worker_names"] = names
     healthy = body["database"] == "connected" and body["redis"] == "connected"
     if not healthy:
         body["status"] = "unhealthy"

@@ -6,7 +6,7 @@ from auction_app import metrics
 from auction_app.auth.guards import admin_required, current_user
 from auction_app.extensions import limiter
 from auction_app.ops import bp
-from auction_app.ops.health import readiness
+from auction_app.ops import status_cache
 from auction_app.ops.schemas import AnnouncementIn
 from auction_app.repositories import announcements, audit, database
 from auction_app.validation import parse_json
@@ -19,23 +19,36 @@ def health():
     return jsonify(status="ok", release=current_app.config["RELEASE"])
 
 
+def _status_limit() -> str:
+    return current_app.config["STATUS_RATE_LIMIT"]
+
+
+READY_FIELDS = ("status", "database", "redis", "workers", "failing")
+
+
 @bp.get("/ready")
-@limiter.exempt
+@limiter.limit(_status_limit)
 def ready():
-    """Readiness: MongoDB and Redis reachable; how many Celery workers answer."""
-    body, healthy = readiness(current_app.config, current_app.extensions["celery"])
-    return jsonify(body), (200 if healthy else 503)
+    """MongoDB and Redis reachable; how many Celery workers answer. From the cached check
+    (at most STATUS_CACHE_SECONDS old), so monitors and status pages add no load."""
+    snap = status_cache.snapshot(current_app)
+    body = {k: snap[k] for k in READY_FIELDS if k in snap}
+    body["checked_at"] = datetime.fromtimestamp(snap["checked_at"], timezone.utc).isoformat()
+    return jsonify(body), (200 if snap["healthy"] else 503)
 
 
 @bp.get("/api/status")
-@limiter.exempt
+@limiter.limit(_status_limit)
 def status():
     """What the public status page shows: health in plain words and the latest announcement."""
-    body, healthy = readiness(current_app.config, current_app.extensions["celery"])
-    latest = announcements.latest(database()) if body["database"] == "connected" else None
+    snap = status_cache.snapshot(current_app)
+    now = datetime.now(timezone.utc)
+    latest = announcements.latest(database(), now) if snap["database"] == "connected" else None
     return jsonify({
-        "healthy": healthy, "live_auctions_working": healthy and body["workers"] > 0,
-        "checked_at": datetime.now(timezone.utc).isoformat(),
+        "healthy": snap["healthy"], "live_auctions_working": snap["healthy"] and snap["workers"] > 0
+        and not snap.get("maintenance"),
+        "maintenance": bool(snap.get("maintenance")),
+        "checked_at": datetime.fromtimestamp(snap["checked_at"], timezone.utc).isoformat(),
         "announcement": {"message": latest["message"], "level": latest["level"], "at": latest["at"].isoformat()}
         if latest else None,
     })
@@ -64,9 +77,23 @@ def announce():
 
     body = parse_json(AnnouncementIn)
     now = datetime.now(timezone.utc)
-    saved = announcements.add(database(), body.message, body.level, current_user()["_id"], now)
+    hours = body.hours or current_app.config["ANNOUNCEMENT_HOURS"]
+    admin_id = current_user()["_id"]
+    saved = announcements.add(database(), body.message, body.level, admin_id, now, now + timedelta(hours=hours))
+    audit.record(database(), None, admin_id, "admin_announced", now, level=body.level, hours=hours)
     broadcast_announcement.delay(body.message, body.level)
-    return jsonify({"message": saved["message"], "level": saved["level"], "at": now.isoformat()}), 201
+    return jsonify({"message": saved["message"], "level": saved["level"], "at": now.isoformat(),
+                    "expires_at": saved["expires_at"].isoformat()}), 201
+
+
+@bp.delete("/api/admin/announcements")
+@admin_required
+def clear_announcements():
+    """Take down every announcement in force (the status page and new room visitors stop showing it)."""
+    now = datetime.now(timezone.utc)
+    cleared = announcements.clear(database(), now)
+    audit.record(database(), None, current_user()["_id"], "admin_cleared_announcements", now, count=cleared)
+    return jsonify({"cleared": cleared})
 
 
 @bp.get("/api/admin/overview")

@@ -55,9 +55,10 @@ def test_a_server_error_is_reported_to_sentry_and_the_member_sees_a_friendly_pag
             time.sleep(0.1)
     finally:
         services.stop_process(proc)
-    assert response.status_code == 500
-    assert response.json()["error"]["code"] == "server_error"
-    assert "went wrong on our side" in response.json()["error"]["message"]
+    # A shared dependency down: a clear 503 pointing at the status page (not the proxy's error page).
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert "/status" in response.json()["error"]["message"]
     sent = b"".join(_Ingest.received)
     assert b"ServerSelectionTimeoutError" in sent
     assert b"test-release-42" in sent
