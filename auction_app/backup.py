@@ -51,7 +51,9 @@ def prune(directory: str | os.PathLike, keep: int) -> list[Path]:
 def restore(db: Database, path: str | os.PathLike) -> dict[str, int]:
     """Replace the database's contents with the backup's. Returns documents per collection."""
     counts: dict[str, int] = {}
-    batches: dict[str, list] = {}
+    # A document changed while the backup read its collection can be listed twice (a cursor
+    # is no snapshot): the later copy is the newer one.
+    batches: dict[str, dict] = {}
     with gzip.open(path, "rt", encoding="utf-8") as src:
         header = json.loads(src.readline())
         if header.get("format") != FORMAT_VERSION:
@@ -59,10 +61,11 @@ def restore(db: Database, path: str | os.PathLike) -> dict[str, int]:
         for line in src:
             row = json.loads(line)
             doc = json_util.loads(json.dumps(row["d"]), json_options=_JSON_OPTIONS)
-            batches.setdefault(row["c"], []).append(doc)
+            batches.setdefault(row["c"], {})[doc.get("_id")] = doc
     for name in db.list_collection_names():
         db[name].drop()
-    for name, docs in batches.items():
+    for name, by_id in batches.items():
+        docs = list(by_id.values())
         for start in range(0, len(docs), 500):
             db[name].insert_many(docs[start:start + 500])
         counts[name] = len(docs)

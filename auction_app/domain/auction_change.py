@@ -160,6 +160,7 @@ class Change:
                 self.ask_for_nomination(nominator)
                 return
         self.open_lot(nxt.team, nxt.round)
+        self.run_proxies()
 
     def open_lot(self, team: str, round_: int) -> dict:
         state, s = self.state, self.s

@@ -30,7 +30,7 @@ def turn_on(db, message: str | None, now: datetime, actor_id: str | None = None)
 
     message = message or DEFAULT_MESSAGE
     paused: list[str] = []
-    for auction in auctions.live(db):
+    for auction in auctions.running(db):
         try:
             carry_out(auction_engine.pause(db, auction["_id"], auction["commissioner_id"], now))
             paused.append(auction["_id"])
@@ -98,7 +98,8 @@ def init_app(app) -> None:
     def _dependency_down(exc):
         # A shared dependency is down: members get a clear page pointing at /status,
         # not the proxy's error page (and the pod stays in rotation to say so).
-        log.error("dependency unreachable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        # A warning, not an error: the exception itself goes to Sentry just below (once).
+        log.warning("dependency unreachable on %s %s: %s", request.method, request.path, type(exc).__name__)
         import sentry_sdk
 
         sentry_sdk.capture_exception(exc)  # handled here, so Sentry's Flask integration would not see it

@@ -50,6 +50,11 @@ def replace_if_version(db: Database, version: int, new: dict) -> bool:
     return db.auctions.replace_one({"_id": new["_id"], "version": version}, new).modified_count == 1
 
 
+def running(db: Database) -> list[dict]:
+    """Running auctions (id and commissioner), e.g. to pause them all for maintenance."""
+    return list(db.auctions.find({"status": RUNNING}, {"_id": 1, "commissioner_id": 1}))
+
+
 def due(db: Database, now: datetime) -> list[str]:
     """Auctions whose clock has something to do by `now` (indexed: cost does not grow with live auctions)."""
     return [d["_id"] for d in db.auctions.find({"due_at": {"$lte": now}}, {"_id": 1})]

@@ -103,3 +103,18 @@ def test_backups_taken_during_a_live_auction_restore_to_an_auction_that_agrees_w
             "a bid placed after the restore is in the log"
     finally:
         db.client.drop_database(live.name)
+
+
+def test_a_document_listed_twice_by_a_backup_restores_once_as_its_later_copy(scratch_db, tmp_path):
+    """A cursor is no snapshot: a document changed while its collection was being read can be listed twice."""
+    import gzip
+    import json
+
+    path = tmp_path / "backup-twice.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write(json.dumps({"format": backup.FORMAT_VERSION, "created_at": "2026-11-30T00:00:00+00:00"}) + "\n")
+        out.write(json.dumps({"c": "announcements", "d": {"_id": "a1", "message": "before"}}) + "\n")
+        out.write(json.dumps({"c": "announcements", "d": {"_id": "a1", "message": "after"}}) + "\n")
+    counts = backup.restore(scratch_db, path)
+    assert counts["announcements"] == 1
+    assert scratch_db.announcements.find_one({"_id": "a1"})["message"] == "after"
