@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from auction_app import metrics, realtime
 from auction_app.repositories import auctions, database
-from auction_app.services.auction_engine import Effects, room
+from auction_app.services.auction_engine import Effects, lobby_room, room
 
 
 def carry_out(effects: Effects) -> None:
@@ -21,6 +21,8 @@ def carry_out(effects: Effects) -> None:
     tasks = {"send_results": results.send_results}
     for auction_id, event, payload in effects.events:
         realtime.emit(event, payload, room=room(auction_id))
+    for league_id, event, payload in effects.lobby_events:
+        realtime.emit(event, payload, room=lobby_room(league_id))
     metrics.observe_events(effects.events)
     for auction_id, due_at in _latest(effects.triggers):
         timers.tick.apply_async((auction_id,), eta=due_at)

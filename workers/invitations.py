@@ -32,3 +32,24 @@ def send_invitation(league_id: str, email: str, inviter_id: str) -> bool:
     html = render_template("email/invitation.html", **context)
     send_email.delay(email, subject, text, html)
     return True
+
+
+@shared_task(name="workers.invitations.send_schedule_notice", soft_time_limit=30, time_limit=45)
+def send_schedule_notice(league_id: str, starts_at_ms: int) -> int:
+    """Tell every member when the auction starts (once per member and start time)."""
+    from auction_app.clock import utcnow
+    from auction_app.repositories import mail_claims, users
+    from auction_app.services.schedule import schedule_notice_context
+
+    db = database()
+    context = schedule_notice_context(db, league_id, current_app.config["PUBLIC_BASE_URL"])
+    if context is None:
+        return 0
+    text = render_template("email/auction_scheduled.txt", **context)
+    html = render_template("email/auction_scheduled.html", **context)
+    sent = 0
+    for user_id, address in users.emails_by_id(db, context["member_ids"]).items():
+        if mail_claims.claim(db, f"schedule:{league_id}:{starts_at_ms}:{user_id}", utcnow()):
+            send_email.delay(address, "Your league's auction has a start time", text, html)
+            sent += 1
+    return sent

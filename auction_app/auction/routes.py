@@ -9,14 +9,15 @@ from auction_app import metrics
 from auction_app.auction import bp
 from auction_app.auction.access import auction_for_member, auction_for_spectator, league_for_member
 from auction_app.auction.ratelimit import check_bid_rate
-from auction_app.auction.schemas import RestBidIn, RestNominateIn, UndoIn
+from auction_app.auction.schemas import RestBidIn, RestNominateIn, ScheduleIn, UndoIn
 from auction_app.auth.guards import current_user, login_required
 from auction_app.clock import utcnow
 from auction_app.effects import carry_out
 from auction_app.errors import ApiError
 from auction_app.extensions import limiter
 from auction_app.repositories import audit, database, leagues
-from auction_app.services import auction_engine, practice, results as results_service
+from auction_app import realtime
+from auction_app.services import auction_engine, practice, results as results_service, schedule
 from auction_app.validation import parse_json
 
 
@@ -27,6 +28,25 @@ def start_auction(league_id):
     league = league_for_member(league_id, user["_id"])
     auction, _ = auction_engine.start(database(), league, user["_id"], utcnow(), publish=carry_out)
     return jsonify(auction_engine.snapshot(database(), auction, user["_id"], utcnow())), 201
+
+
+@bp.put("/api/leagues/<league_id>/auction/schedule")
+@login_required
+def schedule_auction(league_id):
+    """The commissioner sets (or clears, with null) when the auction starts by itself."""
+    from workers.invitations import send_schedule_notice
+
+    user = current_user()
+    body = parse_json(ScheduleIn)
+    starts_at = schedule.parse_start_time(body.starts_at)
+    league = schedule.schedule_auction(database(), league_id, user["_id"], starts_at, utcnow())
+    starts_at = league.get("scheduled_start_at")
+    realtime.emit("auction_scheduled", {"league_id": league["_id"],
+                                        "starts_at": starts_at.isoformat() if starts_at else None},
+                  room=auction_engine.lobby_room(league["_id"]))
+    if starts_at:
+        send_schedule_notice.delay(league["_id"], league["scheduled_start_ms"])
+    return jsonify({"league_id": league["_id"], "starts_at": starts_at.isoformat() if starts_at else None})
 
 
 @bp.post("/api/practice")

@@ -49,3 +49,8 @@ class RestNominateIn(StrictModel):
 
 class NominateIn(RestNominateIn):
     auction_id: Id
+
+
+class ScheduleIn(StrictModel):
+    # When the auction starts by itself, ISO 8601 with its time zone; null clears the schedule.
+    starts_at: Annotated[str, Field(max_length=40)] | None

@@ -105,6 +105,22 @@ def mark_started(db: Database, league_id: str, auction_id: str, now: datetime) -
     )
 
 
+def schedule_start(db: Database, league_id: str, starts_at: datetime | None) -> dict | None:
+    """Set (or clear) when the auction starts by itself; only while the league is in setup.
+
+    The time is also kept as epoch milliseconds: that is what the clock sweep queries (the
+    local emulator can't range-query a date written by `$set`)."""
+    fields = {"scheduled_start_at": starts_at,
+              "scheduled_start_ms": int(starts_at.timestamp() * 1000) if starts_at else None}
+    return db.leagues.find_one_and_update({"_id": league_id, "status": SETUP}, {"$set": fields},
+                                          return_document=ReturnDocument.AFTER)
+
+
+def scheduled_before(db: Database, now: datetime) -> list[dict]:
+    """Leagues in setup whose scheduled start has come."""
+    return list(db.leagues.find({"status": SETUP, "scheduled_start_ms": {"$lte": int(now.timestamp() * 1000)}}))
+
+
 def started_since(db: Database, since: datetime) -> list[dict]:
     """Leagues that started running since `since` (to repair a start cut short by a crash)."""
     return list(db.leagues.find({"status": RUNNING, "started_at": {"$gte": since}}))

@@ -24,7 +24,7 @@ from auction_app.domain import auction_machine as machine
 from auction_app.domain.auction_rules import UNSET, Rejection, reject
 from auction_app.repositories import auctions, bids, leagues, sports
 from auction_app.services import auction_store as store
-from auction_app.services.auction_views import public_bid, room, snapshot  # noqa: F401  (the engine's read API)
+from auction_app.services.auction_views import lobby_room, public_bid, room, snapshot  # noqa: F401  (read API)
 from auction_app.services.errors import ServiceError
 
 MAX_ATTEMPTS = 60  # re-reads after losing a race; each loss means someone else progressed
@@ -40,10 +40,12 @@ class Effects:
     triggers: list[tuple[str, datetime]] = field(default_factory=list)  # (auction_id, when the clock is due)
     tasks: list[tuple[str, str]] = field(default_factory=list)          # (task, auction_id)
     done: list[tuple[str, int]] = field(default_factory=list)           # follow-ups to mark done once tasks queued
+    lobby_events: list[tuple[str, str, dict]] = field(default_factory=list)  # (league_id, event, payload)
     published: bool = False
 
     def extend(self, other: "Effects") -> "Effects":
         self.events += other.events
+        self.lobby_events += other.lobby_events
         self.triggers += other.triggers
         self.tasks += other.tasks
         self.done += other.done
@@ -105,6 +107,9 @@ def _execute(db: Database, auction_id: str, command, now: datetime, publish: Pub
 def _after_commit(db: Database, old: dict | None, new: dict, decision: machine.Decision) -> Effects:
     tasks = store.complete_outbox(db, new)
     effects = Effects(events=[(new["_id"], name, payload) for name, payload in decision.events])
+    # The league page's lobby learns at once that the auction it waits for has started.
+    effects.lobby_events = [(new["league_id"], name, dict(payload, league_id=new["league_id"]))
+                            for name, payload in decision.events if name == "auction_started"]
     if new.get("due_at") and (old is None or old.get("due_at") != new["due_at"]):
         effects.triggers.append((new["_id"], new["due_at"]))
     effects.tasks = [(task["task"], new["_id"]) for task in tasks]
@@ -267,7 +272,22 @@ def sweep(db: Database, now: datetime, publish: Publisher | None = None) -> Effe
         effects.extend(tick(db, auction_id, now, publish))
     for auction_id in auctions.with_pending_followups(db):
         effects.extend(finish_followups(db, auction_id, publish))
+    effects.extend(start_scheduled(db, now, publish))
     return effects.extend(repair_interrupted_starts(db, now, publish))
+
+
+def start_scheduled(db: Database, now: datetime, publish: Publisher | None = None) -> Effects:
+    """Start the auctions whose scheduled time has come (the commissioner may also start earlier)."""
+    effects = Effects()
+    for league in leagues.scheduled_before(db, now):
+        try:
+            effects.extend(start(db, league, league["commissioner_id"], now, publish)[1])
+        except EngineError as refused:
+            # Not startable (e.g. fewer than 2 members): drop the schedule rather than retry every second.
+            leagues.schedule_start(db, league["_id"], None)
+            effects.lobby_events.append((league["_id"], "auction_schedule_failed",
+                                         {"league_id": league["_id"], "message": refused.message}))
+    return effects
 
 
 def finish_followups(db: Database, auction_id: str, publish: Publisher | None = None) -> Effects:

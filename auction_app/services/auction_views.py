@@ -16,11 +16,16 @@ from auction_app.domain.auction_machine import (
 from auction_app.domain.auction_rules import max_bid
 from auction_app.repositories import proxies
 
-__all__ = ["room", "snapshot", "public_bid", "public_lot"]
+__all__ = ["room", "lobby_room", "snapshot", "public_bid", "public_lot"]
 
 
 def room(auction_id: str) -> str:
     return f"auction:{auction_id}"
+
+
+def lobby_room(league_id: str) -> str:
+    """Members on the league page before (and as) its auction starts."""
+    return f"lobby:{league_id}"
 
 
 def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) -> dict:

@@ -361,6 +361,7 @@ def league_view(db: Database, league: dict, user_id: str, base_url: str) -> dict
         "max_members": league["settings"]["max_members"],
         "spectator_link": spectator_link(base_url, league),
         "auction_id": league.get("auction_id"),
+        "scheduled_start_at": _iso(league.get("scheduled_start_at")),
         "created_at": _iso(league.get("created_at")),
         "updated_at": _iso(league.get("updated_at")),
     }
@@ -383,6 +384,7 @@ def league_summary(league: dict, user_id: str) -> dict:
         "max_members": league["settings"]["max_members"],
         "team_count": len(league["team_keys"]),
         "auction_id": league.get("auction_id"),
+        "scheduled_start_at": _iso(league.get("scheduled_start_at")),
         "created_at": _iso(league.get("created_at")),
     }
 
