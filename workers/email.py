@@ -46,3 +46,11 @@ def deliver(message: Message) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.sendmail(message.sender, list(message.send_to), message.as_bytes())
+
+
+def queue_email(to: list[str] | str, subject: str, text: str, html: str | None = None) -> None:
+    """Queue a message for send_email. Its addresses and body (sign-in links and codes) are
+    left out of the task's printed form, which Celery shows in events, logs and error reports."""
+    count = 1 if isinstance(to, str) else len(to)
+    send_email.apply_async((to, subject, text, html), argsrepr=f"(<{count} recipient(s)>, {subject!r}, <body>)",
+                           kwargsrepr="{}")

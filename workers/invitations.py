@@ -13,7 +13,7 @@ from flask import current_app, render_template
 
 from auction_app.repositories import database
 from auction_app.services.leagues import invitation_context
-from workers.email import send_email
+from workers.email import queue_email
 
 log = logging.getLogger(__name__)
 SUBJECT = "You're invited to a league on Club Auction"
@@ -30,7 +30,7 @@ def send_invitation(league_id: str, email: str, inviter_id: str) -> bool:
     subject = SUBJECT
     text = render_template("email/invitation.txt", **context)
     html = render_template("email/invitation.html", **context)
-    send_email.delay(email, subject, text, html)
+    queue_email(email, subject, text, html)
     return True
 
 
@@ -50,6 +50,6 @@ def send_schedule_notice(league_id: str, starts_at_ms: int) -> int:
     sent = 0
     for user_id, address in users.emails_by_id(db, context["member_ids"]).items():
         if mail_claims.claim(db, f"schedule:{league_id}:{starts_at_ms}:{user_id}", utcnow()):
-            send_email.delay(address, "Your league's auction has a start time", text, html)
+            queue_email(address, "Your league's auction has a start time", text, html)
             sent += 1
     return sent

@@ -5,7 +5,7 @@ from flask import current_app, render_template
 from auction_app.clock import utcnow
 from auction_app.repositories import auctions, database, leagues, mail_claims, users
 from auction_app.services import results as results_service
-from workers.email import send_email
+from workers.email import queue_email
 
 
 @shared_task(name="workers.results.send_results")
@@ -23,6 +23,6 @@ def send_results(auction_id: str) -> int:
     sent = 0
     for user_id, address in users.emails_by_id(db, auction["member_order"]).items():
         if mail_claims.claim(db, f"results:{auction_id}:{user_id}", utcnow()):
-            send_email.delay(address, f"Auction results: {league['name']}", text, html)
+            queue_email(address, f"Auction results: {league['name']}", text, html)
             sent += 1
     return sent

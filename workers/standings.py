@@ -21,7 +21,7 @@ from auction_app.clock import utcnow
 from auction_app.repositories import standings as standings_repo
 from auction_app.repositories import database, leagues
 from auction_app.services import standings as service
-from workers.email import send_email
+from workers.email import queue_email
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,6 @@ def send_league_summary(league_id: str, week: str | None = None) -> int:
         text = service.summary_text(summary["context"], link, unsubscribe)
         html = render_template("standings/summary_email.html", c=summary["context"], link=link,
                                unsubscribe_link=unsubscribe)
-        send_email.delay(summary["email"], summary["subject"], text, html)
+        queue_email(summary["email"], summary["subject"], text, html)
         sent += 1
     return sent

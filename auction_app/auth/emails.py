@@ -17,7 +17,7 @@ def sign_in_link(token: str, next_path: str | None = None) -> str:
 
 
 def send_sign_in_email(email: str, token: str, code: str, next_path: str | None = None) -> None:
-    from workers.email import send_email
+    from workers.email import queue_email
 
     context = {
         "email": email,
@@ -30,4 +30,4 @@ def send_sign_in_email(email: str, token: str, code: str, next_path: str | None 
     }
     text = render_template("email/sign_in.txt", **context)
     html = render_template("email/sign_in.html", **context)
-    send_email.delay(email, SUBJECT, text, html)
+    queue_email(email, SUBJECT, text, html)

@@ -153,7 +153,7 @@ def _upload() -> bytes | None:
 @limiter.limit("5 per hour", key_func=_feedback_key, scope="feedback",
                error_message="You've sent 5 reports in the last hour. Thank you! Please wait before sending more.")
 def feedback_submit():
-    from workers.email import send_email
+    from workers.email import queue_email
 
     form = {k: request.form.get(k, "") for k in ("happened", "expected", "page")}
     try:
@@ -165,7 +165,7 @@ def feedback_submit():
     subject, text = feedback_service.admin_email(report)
     admins = feedback_service.recipients(database())
     if admins:
-        send_email.delay(admins, subject, text)
+        queue_email(admins, subject, text)
     return render_template("web/feedback.html", form={}, problems=[], sent=True)
 
 
