@@ -90,17 +90,13 @@ def spectator_link(spectator_token):
 def place_bid(auction_id):
     user = current_user()
     body = parse_json(RestBidIn)
-    limited = check_bid_rate(user["_id"])
-    if limited is not None:
-        raise ApiError(limited.code, limited.message, 429)
+    _check_rate(user)
     started = time.perf_counter()
     result = auction_engine.place_bid(database(), auction_id, user["_id"], body.amount, body.idempotency_key,
                                       utcnow(), lot_id=body.lot_id, seen_price=_seen(body),
                                       first_attempt=not body.retry, publish=carry_out)
     metrics.observe_bid(result.accepted, result.code, time.perf_counter() - started)
-    if result.accepted:
-        return jsonify(result.to_ack()), (200 if result.duplicate else 201)
-    return jsonify(result.to_ack()), REFUSAL_STATUS.get(result.code, 409)
+    return _bid_answer(result)
 
 
 @bp.post("/api/auctions/<auction_id>/nominate")
@@ -109,11 +105,18 @@ def nominate(auction_id):
     """With nominations on: the member whose turn it is puts a team up with an opening bid."""
     user = current_user()
     body = parse_json(RestNominateIn)
+    _check_rate(user)
+    return _bid_answer(auction_engine.nominate(database(), auction_id, user["_id"], body.team_key, body.amount,
+                                               body.idempotency_key, utcnow(), publish=carry_out))
+
+
+def _check_rate(user: dict) -> None:
     limited = check_bid_rate(user["_id"])
     if limited is not None:
         raise ApiError(limited.code, limited.message, 429)
-    result = auction_engine.nominate(database(), auction_id, user["_id"], body.team_key, body.amount,
-                                     body.idempotency_key, utcnow(), publish=carry_out)
+
+
+def _bid_answer(result):
     if result.accepted:
         return jsonify(result.to_ack()), (200 if result.duplicate else 201)
     return jsonify(result.to_ack()), REFUSAL_STATUS.get(result.code, 409)
