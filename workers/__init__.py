@@ -12,6 +12,8 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
+from auction_app import broker
+
 QUEUES = ("timers", "clock", "default", "email", "maintenance")
 
 TASK_ROUTES = {
@@ -35,6 +37,7 @@ def celery_init_app(app) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    broker.register()  # survives a Redis restart while holding lot triggers (auction_app/broker.py)
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],

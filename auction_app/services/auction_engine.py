@@ -256,8 +256,16 @@ def run_proxies(db: Database, auction_id: str, now: datetime, publish: Publisher
 # --------------------------------------------------------------------------- clock
 
 def tick(db: Database, auction_id: str, now: datetime, publish: Publisher | None = None) -> Effects:
-    """Close the lot if its clock ran out, open the next one when due. Safe to call any time."""
-    return _execute(db, auction_id, machine.Tick(), now, publish)[2]
+    """Close the lot if its clock ran out, open the next one when due. Safe to call any time.
+
+    A trigger that arrives a little early (timer precision, clocks a millisecond apart) finds
+    nothing due yet: it is armed again for the due time rather than leaving the work to the
+    next sweep, up to a second later."""
+    decision, state, effects = _execute(db, auction_id, machine.Tick(), now, publish)
+    if decision is not None and not decision.changed and state and state.get("due_at") and state["due_at"] > now:
+        effects.triggers.append((auction_id, state["due_at"]))
+        _publish(effects, publish)
+    return effects
 
 
 # Both clock triggers are the same command; the names say what the caller expects.
