@@ -70,6 +70,11 @@ class Stack:
         self.beat = services.start_beat(self.env, self.workdir)
         self.web, _ = services.start_web(self.env, self.workdir, name="faults-web", port=self.web_port)
 
+    def assert_all_alive(self) -> None:
+        """Every process reconnected by itself; none of them died on the way."""
+        for proc in (self.web, self.general, self.timers, self.beat):
+            assert proc.poll() is None, f"{proc.args[:4]} exited with {proc.returncode}"
+
     def stop(self) -> None:
         for proc in (self.beat, self.timers, self.general, self.web, self.redis, self.mongo):
             services.stop_process(proc)
@@ -139,14 +144,13 @@ def check_finished(db, auction_id, league) -> dict:
 def test_a_redis_restart_mid_lot_does_not_stop_the_auction(stack, mail_capture):
     final = run_auction(stack, mail_capture, lambda: stack.restart_redis(down_seconds=2))
     assert final["completed_reason"] in ("rosters_full", "no_lots_left")
-    # Every process reconnected by itself; none of them died on the way.
-    for proc in (stack.web, stack.general, stack.timers, stack.beat):
-        assert proc.poll() is None, f"{proc.args[:4]} exited with {proc.returncode}"
+    stack.assert_all_alive()
 
 
 def test_a_database_restart_mid_lot_does_not_stop_the_auction(stack, mail_capture):
     final = run_auction(stack, mail_capture, lambda: stack.restart_mongo(down_seconds=2))
     assert final["completed_reason"] in ("rosters_full", "no_lots_left")
+    stack.assert_all_alive()
 
 
 def test_killing_the_web_process_and_beat_mid_lot_does_not_stop_the_auction(stack, mail_capture):
