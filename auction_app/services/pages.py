@@ -40,6 +40,13 @@ def team_names(db: Database, league: dict) -> dict[str, str]:
     return {key: names.get(key, key) for key in league["team_keys"]}
 
 
+def team_shorts(db: Database, league: dict) -> dict[str, str]:
+    """Short names ("ARS", "CSK") for boards where a full name would wrap on a phone."""
+    catalog = sports_repo.get(db, league["sport_key"])
+    shorts = {t.key: t.short for t in catalog.teams} if catalog else {}
+    return {key: shorts.get(key) or key[:3].upper() for key in league["team_keys"]}
+
+
 def league_page(db: Database, league_id: str, user_id: str, base_url: str) -> dict:
     league = league_service.member_league(db, league_id, user_id)
     view = league_service.league_view(db, league, user_id, base_url)
@@ -48,17 +55,22 @@ def league_page(db: Database, league_id: str, user_id: str, base_url: str) -> di
     return view
 
 
-def room(db: Database, league_id: str, user_id: str) -> tuple[dict, dict[str, str]]:
-    """The league (for the auction room) and its team names."""
+def room(db: Database, league_id: str, user_id: str) -> tuple[dict, dict[str, dict]]:
+    """The league (for the auction room) and its teams' full and short names."""
     league = league_service.member_league(db, league_id, user_id)
-    return league, team_names(db, league)
+    return league, room_teams(db, league)
 
 
-def spectator(db: Database, token: str) -> tuple[dict, dict[str, str]] | None:
+def room_teams(db: Database, league: dict) -> dict[str, dict]:
+    names, shorts = team_names(db, league), team_shorts(db, league)
+    return {key: {"name": names[key], "short": shorts[key]} for key in league["team_keys"]}
+
+
+def spectator(db: Database, token: str) -> tuple[dict, dict[str, dict]] | None:
     league = leagues_repo.by_spectator_token(db, token) if isinstance(token, str) and len(token) < 200 else None
     if league is None:
         return None
-    return league, team_names(db, league)
+    return league, room_teams(db, league)
 
 
 def results(db: Database, league_id: str, user_id: str) -> tuple[dict, dict | None]:

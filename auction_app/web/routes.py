@@ -1,7 +1,9 @@
 """HTML pages. Thin: they gather data through services and render a template."""
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, render_template, request
+from functools import wraps
+
+from flask import Response, current_app, redirect, render_template, request, send_from_directory
 from flask_limiter.util import get_remote_address
 
 from auction_app.auth.guards import admin_required, current_user, login_required
@@ -29,7 +31,25 @@ def _base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"]
 
 
+def member_page(view):
+    """A league page for someone who isn't in it (or a league that doesn't exist): say how to get in."""
+    @wraps(view)
+    def run(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except LeagueError as error:
+            if error.status != 404:
+                raise
+            return render_template("web/not_member.html"), 404
+    return run
+
+
 # --------------------------------------------------------------------------- public
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
 
 @bp.get("/")
 def landing():
@@ -96,6 +116,7 @@ def join(token: str):
 
 @bp.get("/leagues/<league_id>")
 @login_required
+@member_page
 def league(league_id: str):
     view = pages.league_page(database(), league_id, _me()["_id"], _base_url())
     return render_template("web/league.html", league=view)
@@ -103,6 +124,7 @@ def league(league_id: str):
 
 @bp.get("/leagues/<league_id>/auction")
 @login_required
+@member_page
 def auction_room(league_id: str):
     league, names = pages.room(database(), league_id, _me()["_id"])
     if not league.get("auction_id"):
@@ -123,6 +145,7 @@ def watch(token: str):
 
 @bp.get("/leagues/<league_id>/results")
 @login_required
+@member_page
 def results(league_id: str):
     league, data = pages.results(database(), league_id, _me()["_id"])
     return render_template("web/results.html", league=league, results=data)
