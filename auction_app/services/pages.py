@@ -34,6 +34,11 @@ def dashboard(db: Database, user_id: str) -> dict:
             "practice": [s for s in summaries if s["kind"] == PRACTICE]}
 
 
+def tutorial_still_useful(dashboard_view: dict) -> bool:
+    """The first-visit tutorial helps before a member's first auction, not after it."""
+    return not any(league["status"] != leagues_repo.SETUP for league in dashboard_view["leagues"])
+
+
 def team_names(db: Database, league: dict) -> dict[str, str]:
     catalog = sports_repo.get(db, league["sport_key"])
     names = {t.key: t.name for t in catalog.teams} if catalog else {}
@@ -78,3 +83,21 @@ def results(db: Database, league_id: str, user_id: str) -> tuple[dict, dict | No
     league = league_service.member_league(db, league_id, user_id)
     auction = auctions_repo.get(db, league["auction_id"]) if league.get("auction_id") else None
     return league, (results_service.results(db, auction) if auction else None)
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser", "Samsung Internet"), ("Firefox/", "Firefox"),
+             ("CriOS", "Chrome"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+            ("Mac OS X", "Mac"), ("CrOS", "Chromebook"), ("Linux", "Linux"))
+
+
+def device_words(user_agent: str | None) -> str:
+    """'Chrome on Android' instead of a raw User-Agent string; 'An app or script' for anything else."""
+    ua = user_agent or ""
+    browser = next((name for needle, name in _BROWSERS if needle in ua), None)
+    system = next((name for needle, name in _SYSTEMS if needle in ua), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or f"A browser on {system}"
+    return "An app or script" if ua else "Unknown device"

@@ -16,7 +16,7 @@ from auction_app.repositories import feedback as feedback_repo
 from auction_app.repositories import users as users_repo
 from auction_app.services import leagues as league_service
 from auction_app.services import feedback as feedback_service
-from auction_app.services import pages
+from auction_app.services import charts, pages
 from auction_app.services.leagues import LeagueError
 from auction_app.web import bp
 
@@ -92,9 +92,14 @@ def welcome_done():
 @bp.get("/leagues")
 @login_required
 def dashboard():
+    view = pages.dashboard(database(), _me()["_id"])
     if users_repo.needs_tutorial(_me()):
-        return redirect("/welcome")
-    return render_template("web/dashboard.html", **pages.dashboard(database(), _me()["_id"]))
+        if not pages.tutorial_still_useful(view):
+            # Invited straight into a league that has already auctioned: the tutorial is old news.
+            users_repo.mark_tutorial_done(database(), _me()["_id"], "skipped")
+        else:
+            return redirect("/welcome")
+    return render_template("web/dashboard.html", **view)
 
 
 @bp.get("/leagues/new")
@@ -148,7 +153,8 @@ def watch(token: str):
 @member_page
 def results(league_id: str):
     league, data = pages.results(database(), league_id, _me()["_id"])
-    return render_template("web/results.html", league=league, results=data)
+    pictures = {"ladders": charts.price_ladders(data), "value": charts.value(database(), league, data)} if data else None
+    return render_template("web/results.html", league=league, results=data, pictures=pictures)
 
 
 # --------------------------------------------------------------------------- feedback
