@@ -30,6 +30,8 @@ def dashboard(db: Database, user_id: str) -> dict:
     summaries = [league_service.league_summary(lg, user_id) for lg in league_service.my_leagues(db, user_id)]
     for item in summaries:
         item["status_words"] = status_words(item["status"])
+        # Practice leagues all share a name: tell them apart by when they were started.
+        item["created_words"] = (item.get("created_at") or "")[:16].replace("T", " ") + " UTC"
     return {"leagues": [s for s in summaries if s["kind"] != PRACTICE],
             "practice": [s for s in summaries if s["kind"] == PRACTICE]}
 

@@ -16,7 +16,7 @@ from auction_app.repositories import feedback as feedback_repo
 from auction_app.repositories import users as users_repo
 from auction_app.services import leagues as league_service
 from auction_app.services import feedback as feedback_service
-from auction_app.services import charts, pages
+from auction_app.services import charts, pages, practice
 from auction_app.services.leagues import LeagueError
 from auction_app.web import bp
 
@@ -99,7 +99,19 @@ def dashboard():
             users_repo.mark_tutorial_done(database(), _me()["_id"], "skipped")
         else:
             return redirect("/welcome")
-    return render_template("web/dashboard.html", **view)
+    deleted = "Practice deleted." if request.args.get("deleted") == "1" else None
+    return render_template("web/dashboard.html", deleted=deleted, **view)
+
+
+@bp.post("/leagues/<league_id>/practice/delete")
+@login_required
+def delete_practice(league_id: str):
+    try:
+        practice.delete_practice(database(), league_id, _me()["_id"])
+    except LeagueError as error:
+        view = pages.dashboard(database(), _me()["_id"])
+        return render_template("web/dashboard.html", problem=error.message, **view), error.status
+    return redirect("/leagues?deleted=1", code=303)
 
 
 @bp.get("/leagues/new")

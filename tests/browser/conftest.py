@@ -131,3 +131,10 @@ def start_auction(stack, app, commissioner, league_id) -> str:
 def overflow(page) -> int:
     """How many pixels the page is wider than the screen (0 when it fits)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def widest(page) -> list[str]:
+    """The elements that stick out past the right edge of the screen (to say what overflows)."""
+    return page.evaluate("""() => { const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > w + 0.5).slice(0, 8)
+      .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`); }""")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, overflow, start_auction
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, overflow, start_auction, widest
 from tests.support.factories import completed_league, make_league, make_user, session_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,7 +36,7 @@ def check(page, name: str, size: str, problems: dict, width: int):
         problems[f"{size} {name}"] = found
     wide = overflow(page)
     if wide > 0:
-        problems.setdefault(f"{size} {name}", []).append(f"{wide} px wider than a {width} px screen")
+        problems.setdefault(f"{size} {name}", []).append(f"{wide} px wider than a {width} px screen: {widest(page)}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{size}-page-{name}.png"), full_page=True)
 

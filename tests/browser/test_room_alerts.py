@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, open_as, overflow, start_auction
+from tests.browser.conftest import DESKTOP, PHONE, open_as, overflow, start_auction, widest
 from tests.support.factories import make_league
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -120,7 +120,7 @@ def test_outbid_alert_late_bids_and_the_commissioner_confirms(app, db, browser, 
     # Nobody can tell from the feed that a bid came from a hidden maximum.
     expect(c.locator("#feed")).not_to_contain_text("proxy")
     for page in (b, c):
-        assert overflow(page) <= 0
+        assert overflow(page) <= 0, widest(page)
     for context in contexts:
         context.close()
 

@@ -33,6 +33,14 @@ def test_an_import_in_the_browser_updates_every_open_standings_page(app, db, bro
     expect(member.locator("#standings-body tr").first).to_contain_text("0")
     expect(member.locator("#import-card")).to_have_count(0)  # members don't get the commissioner tools
 
+    # A file for another sport: one sentence, not a row per unknown team.
+    commish.set_input_files("#import-file", str(EXAMPLES / "ipl-sample.csv"))
+    commish.get_by_role("button", name="Import").click()
+    expect(commish.locator("#import-result")).to_have_text(
+        "None of the teams in this file are in Premier League. Is it a file for another sport or competition? "
+        "Nothing was imported.")
+    expect(commish.locator("#import-problems li")).to_have_count(0)
+
     # A bad file: nothing is imported and every bad row is listed in plain words.
     commish.set_input_files("#import-file", str(EXAMPLES / "premier-league-bad.csv"))
     commish.get_by_role("button", name="Import").click()

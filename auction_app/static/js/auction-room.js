@@ -5,9 +5,10 @@
 import { api, say } from "./api.js";
 import { ServerClock } from "./room-clock.js";
 import { RoomView, quickAmounts } from "./room-view.js";
-import { outbidAlert } from "./room-alerts.js";
+import { outbidAlert, tooLateText } from "./room-alerts.js";
 import { Watchlist, loadSteps, setUpKeys, setUpSettings } from "./room-extras.js";
 import { Chat } from "./room-chat.js";
+import { onControl } from "./room-controls.js";
 
 const root = document.getElementById("room");
 const $ = (id) => document.getElementById(id);
@@ -262,15 +263,6 @@ function clearStaleMessage() {
   if (staleOnChange) bidMessage("");
 }
 
-function tooLate(lotId) {
-  const closed = room.closed[lotId];
-  if (!closed) return "Too late: bidding on that team had already closed.";
-  if (closed.winner_id) return `Too late for ${closed.team} — it sold to ${closed.winner_name} for ${closed.price}.`;
-  if (closed.kind === "lot_skipped") return `Too late for ${closed.team} — the commissioner skipped it.`;
-  const at = new Date(closed.closed_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  return `Too late for ${closed.team} — bidding closed at ${at} with no bids.`;
-}
-
 async function placeBid(amount) {
   const lot = room.snapshot && room.snapshot.lot;
   if (!lot || lot.status !== "open" || room.snapshot.status !== "running") {
@@ -291,7 +283,7 @@ async function placeBid(amount) {
       }
       redrawLot();
     } else if (ack.error.code === "too_late" || (ack.error.code === "lot_not_open" && room.closed[lot.id])) {
-      bidMessage(tooLate(lot.id), "error", true);
+      bidMessage(tooLateText(room.closed[lot.id]), "error", true);
     } else bidMessage(ack.error.message);
   } catch {
     bidMessage(FRIENDLY.timeout);
@@ -330,47 +322,6 @@ function onCustomBid(event) {
     }
   }
   placeBid(amount);
-}
-
-// ------------------------------------------------------------------ commissioner controls
-
-function confirmText(action) {
-  const snap = room.snapshot;
-  const lot = snap && snap.lot;
-  const team = lot ? room.view.teamName(lot.team_key) : "this team";
-  if (action === "end") return "End the auction now for everyone?";
-  if (action === "skip") {
-    if (lot && lot.leader_id) {
-      return `Skip ${team}? The leading bid of ${lot.price} by ${room.view.memberName(snap, lot.leader_id)} `
-        + "is cancelled and the team goes unsold.";
-    }
-    return `Skip ${team}? Nobody has bid on it yet.`;
-  }
-  if (action === "undo") {
-    const sale = room.lastSale;
-    if (sale) return `Undo the sale of ${sale.team} to ${sale.name} for ${sale.price}? `
-      + `${sale.name} gets ${sale.price} back and ${sale.team} goes back on the list.`;
-    return "Undo the last sale? The team goes back on the list and its buyer gets the money back.";
-  }
-  return null;
-}
-
-async function onControl(event) {
-  const button = event.target.closest("[data-control]");
-  if (!button || button.disabled) return;
-  const action = button.dataset.control;
-  const question = confirmText(action);
-  if (question && !window.confirm(question)) return;
-  const message = $("control-message");
-  button.disabled = true;
-  try {
-    applySnapshot(await api("POST", `/api/auctions/${room.auctionId}/${action}`));
-    say(message, "");
-  } catch (error) {
-    say(message, error.message);
-  } finally {
-    if (room.snapshot) room.view.controls(room.snapshot);
-  }
 }
 
 // ------------------------------------------------------------------ connection
@@ -451,7 +402,7 @@ function start() {
     document.querySelector(".quick-bids").addEventListener("click", onQuickBid);
     $("my-state").addEventListener("click", () => quickBid("min"));
     $("custom-bid").addEventListener("submit", onCustomBid);
-    $("controls").addEventListener("click", onControl);
+    $("controls").addEventListener("click", (event) => onControl(event, room, applySnapshot));
     setUpSettings((steps) => { room.steps = steps; redrawLot(); });
     setUpKeys({ min: () => quickBid("min"), step1: () => quickBid("step1"), step2: () => quickBid("step2"),
       custom: () => $("bid-amount").focus() });

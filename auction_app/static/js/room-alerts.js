@@ -45,3 +45,12 @@ export function outbidAlert(say) {
   const live = document.getElementById("clock-announce");
   if (live) live.textContent = say;
 }
+
+// "Too late for CSK — it sold to dave for 31": named, in words, in the member's own time.
+export function tooLateText(closed) {
+  if (!closed) return "Too late: bidding on that team had already closed.";
+  if (closed.winner_id) return `Too late for ${closed.team} — it sold to ${closed.winner_name} for ${closed.price}.`;
+  if (closed.kind === "lot_skipped") return `Too late for ${closed.team} — the commissioner skipped it.`;
+  const at = new Date(closed.closed_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return `Too late for ${closed.team} — bidding closed at ${at} with no bids.`;
+}

@@ -277,6 +277,19 @@ export class RoomView {
     const over = snapshot.status === "completed";
     $("done").hidden = !over;
     if (over) $("done-reason").textContent = REASONS[snapshot.completed_reason] || "";
+    if (over) $("done-mine").textContent = this.summary(snapshot);
+  }
+
+  // The end in one line for me: what I bought, for how much, and what is left.
+  summary(snapshot) {
+    const me = snapshot.me && (snapshot.members || []).find((m) => m.user_id === snapshot.me.user_id);
+    if (!me) return "";
+    const budget = (snapshot.settings || {}).budget || 0;
+    if (!me.roster.length) return `You didn't buy a team; all ${budget} of your budget is left.`;
+    const bought = me.roster.map((r) => `${this.teamName(r.team_key)} for ${r.price}`);
+    const list = bought.length > 1 ? `${bought.slice(0, -1).join(", ")} and ${bought[bought.length - 1]}` : bought[0];
+    const spent = me.roster.reduce((sum, r) => sum + r.price, 0);
+    return `You bought ${list}: ${spent} of ${budget} spent.`;
   }
 
   announce(message, level) {

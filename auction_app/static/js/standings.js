@@ -183,6 +183,14 @@
         }
         out.textContent = errorText(result);
         var details = (result.data.error && result.data.error.details) || [];
+        var text = function (problem) { return typeof problem === "string" ? problem : problem.text; };
+        var unknownTeams = details.filter(function (p) { return /unknown (home|away) team/.test(text(p)); });
+        // A file for another sport: one sentence, not a row per unknown team.
+        if (details.length > 3 && unknownTeams.length === details.length) {
+          out.textContent = "None of the teams in this file are in " + page.getAttribute("data-sport-name") +
+            ". Is it a file for another sport or competition? Nothing was imported.";
+          return;
+        }
         details.forEach(function (problem) {
           problems.appendChild(el("li", typeof problem === "string" ? problem : problem.text));
         });
