@@ -8,6 +8,7 @@ from __future__ import annotations
 from pymongo.database import Database
 
 from auction_app.repositories import auctions as auctions_repo
+from auction_app.repositories import bids as bids_repo
 from auction_app.repositories import leagues as leagues_repo
 from auction_app.repositories import sports as sports_repo
 from auction_app.services import leagues as league_service
@@ -84,7 +85,26 @@ def results(db: Database, league_id: str, user_id: str) -> tuple[dict, dict | No
     """The league and its auction results (None before the auction starts)."""
     league = league_service.member_league(db, league_id, user_id)
     auction = auctions_repo.get(db, league["auction_id"]) if league.get("auction_id") else None
-    return league, (results_service.results(db, auction) if auction else None)
+    if auction is None:
+        return league, None
+    data = results_service.results(db, auction)
+    mark_undone(data, bids_repo.auction_log(db, auction["_id"]), team_names(db, league))
+    return league, data
+
+
+def mark_undone(data: dict, log: list[dict], names: dict[str, str]) -> None:
+    """List the sales the commissioner undid, and mark the winning bid of each in the bid log."""
+    data["undone"] = []
+    for record in log:
+        if record.get("kind") != "sale_undone":
+            continue
+        team, winner, price = record.get("team"), record.get("user_id"), record.get("amount")
+        bidder = next((m["name"] for m in data["members"] if m["user_id"] == winner), "someone")
+        data["undone"].append({"team_name": names.get(team, team), "bidder": bidder, "price": price})
+        won = [b for b in data["bids"] if b["team_key"] == team and b["user_id"] == winner and b["amount"] == price
+               and b["seq"] < record["seq"]]
+        if won:
+            won[-1]["undone"] = True
 
 
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser", "Samsung Internet"), ("Firefox/", "Firefox"),

@@ -57,4 +57,9 @@ def test_pause_resume_skip_and_undo_from_the_room(app, db, browser, stack):
     expect(page.locator("#moment")).to_contain_text(re.compile("skipped|unsold"))
     actions = [e["action"] for e in db.audit.find({"league_id": league["_id"]}).sort("at", 1)]
     assert actions[-4:] == ["pause", "resume", "undo_last_sale", "skip"]
+
+    # The results say which sale was undone, and mark its winning bid in the log.
+    page.goto(f"{stack}/leagues/{league['_id']}/results")
+    expect(page.locator("#undone")).to_contain_text("Arsenal to Player 2 for 7: undone")
+    expect(page.locator("#bid-log tr", has_text="sale undone")).to_have_count(1)
     context.close()
