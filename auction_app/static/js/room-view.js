@@ -115,6 +115,11 @@ export class RoomView {
       text = left > 0 ? formatRemaining(left) : "Closing…";
       urgent = left < 5000;
       this.announceClock(lot, left);
+    } else if (snapshot.next_lot_at && snapshot.status === "running") {
+      // Between teams (or before the first one, when a start is scheduled): count down to it.
+      const left = clock.until(snapshot.next_lot_at);
+      text = left > 0 ? formatRemaining(left) : "–";
+      $("lot-team").textContent = left > 0 ? `Next team in ${formatRemaining(left)}` : "Next team coming up…";
     }
     node.textContent = text;
     node.classList.toggle("urgent", urgent);
