@@ -30,6 +30,7 @@ def test_a_finished_practice_sums_up_and_can_be_deleted(app, db, browser, stack,
     assert ended.status_code == 200, ended.text
     page.goto(f"{stack}/leagues/{league_id}/auction")
     expect(page.get_by_role("heading", name="The auction is over")).to_be_visible()
+    expect(page.get_by_text("The auction is over")).to_have_count(1)  # said once, not twice
     expect(page.locator("#done-mine")).to_have_text("You didn't buy a team; all 100 of your budget is left.")
 
     page.goto(f"{stack}/leagues")
