@@ -72,6 +72,10 @@ def test_outbid_alert_late_bids_and_the_commissioner_confirms(app, db, browser, 
     c.get_by_role("button", name="Save maximum").click()
     expect(c.locator("#watch-list")).to_contain_text("Everton: up to 9")
     expect(b.locator("#watch-list")).not_to_contain_text("Everton")
+    c.get_by_label("Team", exact=True).select_option(label="Chelsea")
+    c.get_by_label("Maximum", exact=True).fill("3")
+    c.get_by_role("button", name="Save maximum").click()
+    expect(c.locator("#watch-list")).to_contain_text("Chelsea: up to 3")
 
     # A typed bid of most of the budget asks first; saying no sends nothing.
     b.once("dialog", lambda dialog: (_record(dialog), dialog.dismiss()))
@@ -110,6 +114,13 @@ def test_outbid_alert_late_bids_and_the_commissioner_confirms(app, db, browser, 
     expect(row.locator("td.maxbid")).to_have_text("0")
     expect(row.locator("td.roster")).to_have_text("ARS 7")
     expect(c.locator("#upcoming")).to_have_text("Everton")
+
+    # Chelsea: the app bids for Cat's hidden maximum, and nobody can tell it was not Cat herself.
+    expect(b.locator("#feed li").first).to_have_text("Player 3 bid 1 on Chelsea")
+    expect(c.locator("#my-state")).to_have_text("You're winning at 1")
+    bid_button(b, 6).click()
+    expect(c.locator("#bid-message")).to_have_text("Your maximum of 3 for Chelsea was passed: the price is now 6.")
+    expect(c.locator("#my-state")).to_have_text("Outbid — bid 7?")
 
     # Undo names the sale before it happens.
     expect(a.get_by_role("button", name="Undo last sale")).to_be_enabled()
