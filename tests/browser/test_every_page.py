@@ -34,6 +34,13 @@ def check(page, name: str, size: str, problems: dict, width: int):
     found = axe_problems(page)
     if found:
         problems[f"{size} {name}"] = found
+    bar = page.locator(".topbar").bounding_box()
+    if bar["height"] > 60:
+        problems.setdefault(f"{size} {name}", []).append(f"the top bar wraps ({bar['height']:.0f} px tall)")
+    tall = page.evaluate("Math.max(0, ...[...document.querySelectorAll('#standings-body tr, #board tbody tr')]"
+                         ".map((r) => r.getBoundingClientRect().height))")
+    if tall > 130:
+        problems.setdefault(f"{size} {name}", []).append(f"a table row is {tall:.0f} px tall")
     wide = overflow(page)
     if wide > 0:
         problems.setdefault(f"{size} {name}", []).append(f"{wide} px wider than a {width} px screen: {widest(page)}")
