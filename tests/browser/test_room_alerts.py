@@ -49,6 +49,15 @@ def test_outbid_alert_late_bids_and_the_commissioner_confirms(app, db, browser, 
     expect(bid_button(a, 5)).to_have_text("+5 · 5")
     a.keyboard.press("b")
     expect(a.locator("#my-state")).to_have_text("You're winning at 1")
+    # Quick raises are the member's own (kept on the device); "/" jumps to the amount.
+    a.get_by_text("Quick bids, sound and keys").click()
+    a.get_by_label("First quick raise").fill("3")
+    a.get_by_label("Second quick raise").fill("7")
+    a.get_by_role("button", name="Save", exact=True).click()
+    expect(a.locator("#bid-step1")).to_have_text("+3 · 4")
+    expect(a.get_by_role("button", name="Bid 8", exact=True)).to_have_text("+7 · 8")
+    a.keyboard.press("/")
+    expect(a.get_by_label("Your amount")).to_be_focused()
     # A late bid pushes the clock back, and the room says by how much.
     expect(c.locator("#lot-extended")).to_have_text(re.compile(r"^\+\d+ s, late bid$"))
 
