@@ -165,7 +165,9 @@ def watch(token: str):
 @member_page
 def results(league_id: str):
     league, data = pages.results(database(), league_id, _me()["_id"])
-    pictures = {"ladders": charts.price_ladders(data), "value": charts.value(database(), league, data)} if data else None
+    pictures = None
+    if data:
+        pictures = {"ladders": charts.price_ladders(data), "value": charts.value(database(), league, data)}
     return render_template("web/results.html", league=league, results=data, pictures=pictures)
 
 

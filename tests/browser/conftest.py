@@ -135,6 +135,10 @@ def overflow(page) -> int:
 
 def widest(page) -> list[str]:
     """The elements that stick out past the right edge of the screen (to say what overflows)."""
-    return page.evaluate("""() => { const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > w + 0.5).slice(0, 8)
-      .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`); }""")
+    return page.evaluate("""() => {
+      const w = document.documentElement.clientWidth;
+      return [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > w + 0.5).slice(0, 8)
+        .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`
+                    + ` right=${Math.round(e.getBoundingClientRect().right)}`);
+    }""")

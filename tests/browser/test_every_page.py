@@ -25,7 +25,8 @@ def axe_problems(page) -> list[str]:
         const r = await axe.run(document);
         if (!r.passes.length) return ["axe-core checked nothing"];
         return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-          .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+          .map((v) => `${v.id} (${v.impact}): ${v.help} — `
+                      + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
     }""")
     return result
 
@@ -95,7 +96,12 @@ def walk(app, browser, stack, places, size, viewport, problems):
             check(page, name, size, problems, viewport["width"])
         context.close()
 
-    heading = lambda text: (lambda page: expect(page.get_by_role("heading", name=text).first).to_be_visible())  # noqa: E731
+    def heading(text):
+        return lambda page: expect(page.get_by_role("heading", name=text).first).to_be_visible()
+
+    def room_link(page):
+        expect(page.get_by_role("link", name="Go to the auction room")).to_be_visible()
+
     live = lambda page: expect(page.locator("#conn")).to_have_attribute("data-state", "live")  # noqa: E731
     done, setup, running = places["done"]["_id"], places["setup"], places["live"]["_id"]
     visit(None, [
@@ -121,8 +127,7 @@ def walk(app, browser, stack, places, size, viewport, problems):
     visit(places["member"], [("league-setup-member", f"/leagues/{setup['_id']}", heading(setup["name"]))])
     visit(places["outsider"], [("join-signed-in", f"/join/{setup['invite_token']}", heading(f"Join {setup['name']}"))])
     visit(places["host"], [("room-commissioner", f"/leagues/{running}/auction", live),
-                           ("league-running", f"/leagues/{running}",
-                            lambda page: expect(page.get_by_role("link", name="Go to the auction room")).to_be_visible())])
+                           ("league-running", f"/leagues/{running}", room_link)])
     visit(places["ann"], [
         ("room-completed", f"/leagues/{done}/auction", heading("The auction is over")),
         ("results", f"/leagues/{done}/results", heading(f"Results: {places['done']['name']}")),

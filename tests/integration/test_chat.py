@@ -37,7 +37,8 @@ def test_members_write_spectators_read_outsiders_see_nothing(app, db, web, worke
         assert screen.call("chat_join", {"auction_id": auction_id, "spectator_token": league["spectator_token"]},
                            timeout=10)["ok"]
         assert member.call("chat_join", {"auction_id": auction_id}, timeout=10)["can_mute"] is False
-        assert member.call("chat_send", {"auction_id": auction_id, "text": "  hello   all "}, timeout=10) == {"ok": True}
+        sent = member.call("chat_send", {"auction_id": auction_id, "text": "  hello   all "}, timeout=10)
+        assert sent == {"ok": True}
         refused = screen.call("chat_send", {"auction_id": auction_id, "text": "hi"}, timeout=10)
         assert refused["error"]["code"] == "not_signed_in"
         nosy = outsider.call("chat_join", {"auction_id": auction_id}, timeout=10)
