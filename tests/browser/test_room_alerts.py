@@ -137,6 +137,12 @@ def test_outbid_alert_late_bids_and_the_commissioner_confirms(app, db, browser, 
     a.get_by_role("button", name="Undo last sale").click()
     assert LAST_DIALOG[-1].startswith("Undo the sale of Arsenal to Player 1 for 7?")
 
+    # A bid that arrives after the close names the team and what happened to it (the sentence the
+    # room shows on a "too_late" refusal; getting a real one needs a bid racing the clock).
+    sentence = c.evaluate("""async () => (await import("/static/js/room-alerts.js")).tooLateText(
+        { team: "Chennai Super Kings", winner_id: "u1", winner_name: "dave", price: 31 })""")
+    assert sentence == "Too late for Chennai Super Kings — it sold to dave for 31."
+
     # Nobody can tell from the feed that a bid came from a hidden maximum.
     expect(c.locator("#feed")).not_to_contain_text("proxy")
     for page in (b, c):
