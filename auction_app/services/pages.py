@@ -32,7 +32,8 @@ def dashboard(db: Database, user_id: str) -> dict:
     for item in summaries:
         item["status_words"] = status_words(item["status"])
         # Practice leagues all share a name: tell them apart by when they were started.
-        item["created_words"] = (item.get("created_at") or "")[:16].replace("T", " ") + " UTC"
+        created = item.get("created_at") or ""
+        item["created_words"] = f"{created[:16].replace('T', ' ')} UTC" if created else ""
     return {"leagues": [s for s in summaries if s["kind"] != PRACTICE],
             "practice": [s for s in summaries if s["kind"] == PRACTICE]}
 
