@@ -44,6 +44,8 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
     realtime.init_app(app, role)
     if role == "web":
         import auction_app.sockets  # noqa: F401  (handlers attach to socketio)
+        import auction_app.chat.lobby  # noqa: F401  (league page lobby)
+        import auction_app.chat.sockets  # noqa: F401  (room chat and reactions)
 
         metrics.init_app(app)
         from auction_app.ops import maintenance

@@ -49,3 +49,15 @@ def start_practice(db: Database, user: dict, now: datetime, rng: random.Random |
     league = leagues_repo.get(db, league["_id"])
     auction, effects = auction_engine.start(db, league, user["_id"], now)
     return league, auction, effects
+
+
+def delete_practice(db: Database, league_id, user_id: str) -> dict:
+    """Delete one of my finished practice auctions (and everything it wrote). Returns the league."""
+    league = leagues_service.member_league(db, league_id, user_id)
+    if league.get("kind") != "practice" or league["commissioner_id"] != user_id:
+        raise leagues_service.LeagueError("not_practice", "Only your own practice auctions can be deleted here.", 403)
+    if league["status"] == leagues_repo.RUNNING:
+        raise leagues_service.LeagueError("practice_running", "This practice is still running. End it in the room "
+                                                              "first, then delete it.", 409)
+    leagues_repo.delete_with_auction(db, league)
+    return league

@@ -18,6 +18,7 @@ from auction_app.errors import ApiError
 from auction_app.extensions import limiter
 from auction_app.repositories import database
 from auction_app.security import state
+from auction_app.services import charts
 from auction_app.services import standings as service
 from auction_app.services.leagues import is_commissioner
 from auction_app.standings import bp
@@ -199,8 +200,17 @@ def standings_page(league_id: str):
     db = database()
     league = service.member_league(db, league_id, user["_id"])
     view = service.standings_view(db, league)
-    return render_template("standings/standings.html", view=view, league=league,
+    return render_template("standings/standings.html", view=view, league=league, season=charts.season(db, league),
                            is_commissioner=is_commissioner(league, user["_id"]), me=user["_id"])
+
+
+@bp.get("/leagues/<league_id>/standings/season.json")
+@login_required
+def season_chart(league_id: str):
+    """The season chart's numbers (the page redraws it after a live update)."""
+    db = database()
+    league = service.member_league(db, league_id, current_user()["_id"])
+    return jsonify(charts.season(db, league))
 
 
 def _unsubscribe_user(token: str) -> str:

@@ -8,4 +8,12 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
+
+@bp.app_template_filter("device_words")
+def _device_words(user_agent):
+    from auction_app.services.pages import device_words
+
+    return device_words(user_agent)
+
+
 from auction_app.web import routes  # noqa: E402,F401  (routes attach to bp)

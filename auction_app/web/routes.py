@@ -1,7 +1,9 @@
 """HTML pages. Thin: they gather data through services and render a template."""
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, render_template, request
+from functools import wraps
+
+from flask import Response, current_app, redirect, render_template, request, send_from_directory
 from flask_limiter.util import get_remote_address
 
 from auction_app.auth.guards import admin_required, current_user, login_required
@@ -14,7 +16,7 @@ from auction_app.repositories import feedback as feedback_repo
 from auction_app.repositories import users as users_repo
 from auction_app.services import leagues as league_service
 from auction_app.services import feedback as feedback_service
-from auction_app.services import pages
+from auction_app.services import charts, pages, practice
 from auction_app.services.leagues import LeagueError
 from auction_app.web import bp
 
@@ -29,7 +31,25 @@ def _base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"]
 
 
+def member_page(view):
+    """A league page for someone who isn't in it (or a league that doesn't exist): say how to get in."""
+    @wraps(view)
+    def run(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except LeagueError as error:
+            if error.status != 404:
+                raise
+            return render_template("web/not_member.html"), 404
+    return run
+
+
 # --------------------------------------------------------------------------- public
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
 
 @bp.get("/")
 def landing():
@@ -72,9 +92,26 @@ def welcome_done():
 @bp.get("/leagues")
 @login_required
 def dashboard():
+    view = pages.dashboard(database(), _me()["_id"])
     if users_repo.needs_tutorial(_me()):
-        return redirect("/welcome")
-    return render_template("web/dashboard.html", **pages.dashboard(database(), _me()["_id"]))
+        if not pages.tutorial_still_useful(view):
+            # Invited straight into a league that has already auctioned: the tutorial is old news.
+            users_repo.mark_tutorial_done(database(), _me()["_id"], "skipped")
+        else:
+            return redirect("/welcome")
+    deleted = "Practice deleted." if request.args.get("deleted") == "1" else None
+    return render_template("web/dashboard.html", deleted=deleted, **view)
+
+
+@bp.post("/leagues/<league_id>/practice/delete")
+@login_required
+def delete_practice(league_id: str):
+    try:
+        practice.delete_practice(database(), league_id, _me()["_id"])
+    except LeagueError as error:
+        view = pages.dashboard(database(), _me()["_id"])
+        return render_template("web/dashboard.html", problem=error.message, **view), error.status
+    return redirect("/leagues?deleted=1", code=303)
 
 
 @bp.get("/leagues/new")
@@ -96,6 +133,7 @@ def join(token: str):
 
 @bp.get("/leagues/<league_id>")
 @login_required
+@member_page
 def league(league_id: str):
     view = pages.league_page(database(), league_id, _me()["_id"], _base_url())
     return render_template("web/league.html", league=view)
@@ -103,6 +141,7 @@ def league(league_id: str):
 
 @bp.get("/leagues/<league_id>/auction")
 @login_required
+@member_page
 def auction_room(league_id: str):
     league, names = pages.room(database(), league_id, _me()["_id"])
     if not league.get("auction_id"):
@@ -123,9 +162,13 @@ def watch(token: str):
 
 @bp.get("/leagues/<league_id>/results")
 @login_required
+@member_page
 def results(league_id: str):
     league, data = pages.results(database(), league_id, _me()["_id"])
-    return render_template("web/results.html", league=league, results=data)
+    pictures = None
+    if data:
+        pictures = {"ladders": charts.price_ladders(data), "value": charts.value(database(), league, data)}
+    return render_template("web/results.html", league=league, results=data, pictures=pictures)
 
 
 # --------------------------------------------------------------------------- feedback

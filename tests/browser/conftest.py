@@ -17,7 +17,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP = {"width": 1366, "height": 768}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 LINK_RE = re.compile(r"https?://\S+/auth/verify\?\S+")
 
@@ -101,3 +101,44 @@ def finish_tutorial(person: Person, outcome: str = "skipped") -> None:
         name = "Skip the tutorial" if outcome == "skipped" else "Got it, take me to my leagues"
         page.get_by_role("button", name=name).click()
         page.get_by_role("heading", name="My leagues").wait_for()
+
+
+def open_as(browser, app, stack, user, path: str, viewport=DESKTOP):
+    """A browser context signed in as `user` (a real session cookie) with `path` open."""
+    from tests.support.factories import session_token
+
+    phone = viewport == PHONE
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": session_token(app, user),
+                          "url": stack}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(stack + path)
+    return context, page
+
+
+def start_auction(stack, app, commissioner, league_id) -> str:
+    import requests
+
+    from tests.support.factories import session_token
+
+    response = requests.post(f"{stack}/api/leagues/{league_id}/auction/start", timeout=10,
+                             headers={"Authorization": f"Bearer {session_token(app, commissioner)}"})
+    assert response.status_code == 201, response.text
+    return response.json()["auction_id"]
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the screen (0 when it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def widest(page) -> list[str]:
+    """The elements that stick out past the right edge of the screen (to say what overflows)."""
+    return page.evaluate("""() => {
+      const w = document.documentElement.clientWidth;
+      return [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > w + 0.5).slice(0, 8)
+        .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`
+                    + ` right=${Math.round(e.getBoundingClientRect().right)}`);
+    }""")

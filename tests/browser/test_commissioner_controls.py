@@ -1,6 +1,7 @@
 """The commissioner's buttons in the auction room do what they say, for everyone watching."""
 from __future__ import annotations
 
+import re
 
 import pytest
 import requests
@@ -29,6 +30,7 @@ def test_pause_resume_skip_and_undo_from_the_room(app, db, browser, stack):
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": tokens[0], "url": stack}])
     page = context.new_page()
     page.goto(f"{stack}/leagues/{league['_id']}/auction")
+    page.on("dialog", lambda dialog: dialog.accept())  # undo and skip ask first (tests/browser/test_room_alerts.py)
     expect(page.locator("#lot-team")).to_have_text("Arsenal")
 
     # Pause: the clock freezes, and a member's bid is refused with a plain sentence.
@@ -50,7 +52,12 @@ def test_pause_resume_skip_and_undo_from_the_room(app, db, browser, stack):
 
     # Skip the team on the block: no sale, and the auction moves on.
     page.get_by_role("button", name="Skip team").click()
-    expect(page.locator("#moment")).to_contain_text("unsold")
+    expect(page.locator("#moment")).to_contain_text(re.compile("skipped|unsold"))
     actions = [e["action"] for e in db.audit.find({"league_id": league["_id"]}).sort("at", 1)]
     assert actions[-4:] == ["pause", "resume", "undo_last_sale", "skip"]
+
+    # The results say which sale was undone, and mark its winning bid in the log.
+    page.goto(f"{stack}/leagues/{league['_id']}/results")
+    expect(page.locator("#undone")).to_contain_text("Arsenal to Player 2 for 7: undone")
+    expect(page.locator("#bid-log tr", has_text="sale undone")).to_have_count(1)
     context.close()

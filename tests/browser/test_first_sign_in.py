@@ -32,11 +32,12 @@ def test_tutorial_then_a_practice_auction_won_against_the_bots(people, mail_capt
     expect(page.locator("#feed li").first).to_contain_text("Bot", timeout=10_000)  # the bots are bidding
     newcomer.screenshot("phone-practice-room")
     page.get_by_label("Your amount").fill("60")  # more than any bot will pay (they stop by 55)
+    page.once("dialog", lambda dialog: dialog.accept())  # 60 of 100 left: the room asks first
     page.get_by_role("button", name="Bid", exact=True).click()
-    expect(page.locator("#bid-message")).to_have_text("Your bid of 60 is in.")
+    expect(page.locator("#my-state")).to_have_text("You're winning at 60")
     expect(page.locator("#moment")).to_have_text(f"SOLD! {team} to {newcomer.name} for 60", timeout=25_000)
     me_row = page.locator(f'#board tr:has-text("{newcomer.name}")')
-    expect(me_row.locator("td.roster")).to_have_text(f"{team} (60)")
+    expect(me_row.locator("td.roster .chip")).to_have_attribute("title", f"{team} (60)")
     expect(page.locator("#my-budget")).to_have_text("40")
 
     # Enough practice: the newcomer (commissioner of their practice league) ends it.

@@ -37,8 +37,8 @@ def test_member_pages_need_sign_in_and_hide_other_leagues(app, client, db, catal
     sign_in(app, client, outsider)
     for path in (f"/leagues/{league['_id']}", f"/leagues/{league['_id']}/auction", f"/leagues/{league['_id']}/results"):
         response = client.get(path)
-        assert response.status_code == 404
-        assert "find that league" in response.get_data(as_text=True)
+        assert response.status_code == 404  # existence isn't revealed, but the page says how to get in
+        assert "ask them for an invite link" in response.get_data(as_text=True)
 
 
 def test_first_visit_shows_the_tutorial_until_skipped(app, client, db, catalogs):

@@ -58,7 +58,7 @@ def test_offline_then_online_resyncs_price_leader_and_clock(app, db, browser, st
     expect(page.locator("#conn-text")).to_have_text("Offline: waiting for the network")
     time.sleep(3)  # long enough for the clock it last saw to be clearly wrong
     bid(stack, tokens[0], auction_id, 9)
-    page.get_by_role("button", name="Bid 1").click()
+    page.get_by_role("button", name="Bid 1", exact=True).click()
     expect(page.locator("#bid-message")).to_contain_text("You're offline, so your bid wasn't sent")
     expect(page.locator("#lot-leader")).to_have_text("No bids yet: opens at 1")  # nothing arrives offline
     page.screenshot(path=str(_shot("phone-room-offline")), full_page=True)
@@ -67,6 +67,8 @@ def test_offline_then_online_resyncs_price_leader_and_clock(app, db, browser, st
     context.set_offline(False)
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=15_000)
     expect(page.locator("#lot-price")).to_have_text("9")
+    expect(page.locator("#room-notice")).to_have_text("Back online — 1 bid while you were away.")
+    expect(page.locator("#bid-message")).to_be_hidden()  # "You're offline" no longer true
     expect(page.locator("#lot-leader")).to_have_text("Leader: Player 1")
     expect(page.locator("#feed li").first).to_contain_text("Player 1 bid 9 on Arsenal")
     ends_at = db.auctions.find_one({"_id": auction_id})["lot"]["ends_at"]
@@ -74,7 +76,7 @@ def test_offline_then_online_resyncs_price_leader_and_clock(app, db, browser, st
         ends_at = ends_at.replace(tzinfo=timezone.utc)
     expected = (ends_at - datetime.now(timezone.utc)).total_seconds()
     assert abs(seconds_shown(page) - expected) <= 2, (page.locator("#lot-clock").inner_text(), expected)
-    expect(page.get_by_role("button", name="Bid 10")).to_be_enabled()
+    expect(page.get_by_role("button", name="Bid 10", exact=True)).to_be_enabled()
     context.close()
 
 

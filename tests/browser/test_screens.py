@@ -42,3 +42,23 @@ def test_keyboard_reaches_the_page_with_a_visible_focus(people):
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_focus_ring_stands_out_on_a_white_card_and_the_favicon_is_served(people):
+    visitor = people("ring")
+    page = visitor.goto("/auth/sign-in")
+    page.get_by_label("Email").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # keyboard focus, so :focus-visible applies
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    card = page.evaluate("getComputedStyle(document.activeElement.closest('.card')).backgroundColor")
+    lighter, darker = sorted((_luminance(ring), _luminance(card)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3, (ring, card)  # WCAG 1.4.11 non-text contrast
+    icon = page.request.get(visitor.base_url + "/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")

@@ -33,6 +33,14 @@ def test_an_import_in_the_browser_updates_every_open_standings_page(app, db, bro
     expect(member.locator("#standings-body tr").first).to_contain_text("0")
     expect(member.locator("#import-card")).to_have_count(0)  # members don't get the commissioner tools
 
+    # A file for another sport: one sentence, not a row per unknown team.
+    commish.set_input_files("#import-file", str(EXAMPLES / "ipl-sample.csv"))
+    commish.get_by_role("button", name="Import").click()
+    expect(commish.locator("#import-result")).to_have_text(
+        "None of the teams in this file are in Premier League. Is it a file for another sport or competition? "
+        "Nothing was imported.")
+    expect(commish.locator("#import-problems li")).to_have_count(0)
+
     # A bad file: nothing is imported and every bad row is listed in plain words.
     commish.set_input_files("#import-file", str(EXAMPLES / "premier-league-bad.csv"))
     commish.get_by_role("button", name="Import").click()
@@ -50,3 +58,17 @@ def test_an_import_in_the_browser_updates_every_open_standings_page(app, db, bro
     expect(member.locator("#standings-body tr").nth(1)).to_contain_text("20")
     commish_ctx.close()
     member_ctx.close()
+
+
+def test_a_match_with_no_result_shows_no_score(app, db, browser, stack):
+    league, (ann, _ben) = completed_league(db, [("royal-challengers-bengaluru", 0, 10), ("kolkata-knight-riders", 1, 8)],
+                                           sport_key="ipl", members=2, roster_slots=1)
+    context, page = _open(browser, app, stack, ann, league["_id"], PHONE)
+    page.set_input_files("#import-file", str(EXAMPLES / "ipl-sample.csv"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-result")).to_contain_text("Imported")
+    page.get_by_role("link", name="Royal Challengers Bengaluru").click()
+    washed_out = page.locator("#team-results-body tr", has_text="No result")
+    expect(washed_out).to_have_count(1)
+    expect(washed_out.locator("td").nth(3)).to_have_text("–")  # not "0–0"
+    context.close()

@@ -61,23 +61,30 @@ def connect_socket(base, **kwargs):
 
 # --- Sessions ----------------------------------------------------------------
 
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.5 Mobile/15E148 Safari/604.1")
+WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
 def test_session_list_shows_devices_and_this_device(app, db):
     from auction_app.repositories import users
 
-    user, phone = sign_in(app, db, user_agent="Phone Safari")
+    user, phone = sign_in(app, db, user_agent=IPHONE)
     with app.app_context():
         from auction_app.auth.guards import issue_session
 
-        laptop = issue_session(users.get(db, user["_id"]), "Laptop Firefox", "10.0.0.2")
+        laptop = issue_session(users.get(db, user["_id"]), WINDOWS_FIREFOX, "10.0.0.2")
     client = app.test_client()
     rows = client.get("/api/account/sessions", headers=bearer(laptop)).get_json()["sessions"]
-    assert {r["device"] for r in rows} == {"Phone Safari", "Laptop Firefox"}
-    assert [r["device"] for r in rows if r["current"]] == ["Laptop Firefox"]
+    assert {r["device"] for r in rows} == {IPHONE, WINDOWS_FIREFOX}
+    assert [r["device"] for r in rows if r["current"]] == [WINDOWS_FIREFOX]
 
+    # The page names devices in words, never with the raw User-Agent string.
     page = browser(app, phone).get("/account/sessions")
     assert page.status_code == 200
-    assert re.search(rb"Phone Safari <strong>\(this device\)</strong>", page.data)
-    assert b"Laptop Firefox" in page.data and page.data.count(b"(this device)") == 1
+    assert re.search(rb"<strong>Safari on iPhone</strong> <span class=\"badge\">this device</span>", page.data)
+    assert b"<strong>Firefox on Windows</strong>" in page.data and page.data.count(b"this device</span>") == 1
+    assert b"AppleWebKit" not in page.data
 
 
 def test_last_seen_is_written_at_most_once_a_minute(app, client, db):

@@ -1,13 +1,19 @@
 // The live auction room: Socket.IO connection, sequence numbers, resync, bids and controls.
 // Rules: keep the last seq; a gap (seq > last + 1) or a reconnect means "sync" and redraw
-// from the snapshot; every event's server_time corrects the countdown.
+// from the snapshot; every event's server_time corrects the countdown. Messages follow the
+// state: anything a new event makes untrue is cleared.
 import { api, say } from "./api.js";
 import { ServerClock } from "./room-clock.js";
 import { RoomView, quickAmounts } from "./room-view.js";
+import { outbidAlert, tooLateText } from "./room-alerts.js";
+import { Watchlist, loadSteps, setUpKeys, setUpSettings } from "./room-extras.js";
+import { Chat } from "./room-chat.js";
+import { onControl } from "./room-controls.js";
 
 const root = document.getElementById("room");
 const $ = (id) => document.getElementById(id);
 const ACK_TIMEOUT_MS = 8000;
+const CONFIRM_SHARE = 0.5; // a typed bid above this share of what's left asks first
 const FRIENDLY = {
   offline: "You're offline, so your bid wasn't sent. We'll reconnect as soon as we can.",
   timeout: "We didn't hear back about your bid. We're checking the latest price; please look before bidding again.",
@@ -24,6 +30,14 @@ const room = {
   view: new RoomView(JSON.parse(root.dataset.teams || "{}"), root.dataset.mode),
   socket: null,
   syncing: false,
+  steps: loadSteps(),
+  mine: "none",            // my state on the lot on the block: none | winning | outbid
+  closed: {},              // lot id -> how it ended, for "Too late for X — it sold to Y for Z"
+  lastSale: null,          // the latest sale seen here, for the undo confirmation
+  awaySeq: null,           // the seq we had when the connection dropped
+  beaten: new Set(),       // lots where I was told my maximum was passed
+  watchlist: null,
+  chat: null,
 };
 
 // ------------------------------------------------------------------ snapshot and sync
@@ -34,13 +48,33 @@ function joinPayload() {
   return payload;
 }
 
+function myId() {
+  return room.snapshot && room.snapshot.me ? room.snapshot.me.user_id : null;
+}
+
 function applySnapshot(snapshot) {
+  const previousLot = room.snapshot && room.snapshot.lot ? room.snapshot.lot.id : null;
   room.snapshot = snapshot;
   room.seq = snapshot.seq;
   room.clock.observe(snapshot.server_time);
   if (Array.isArray(snapshot.online)) room.online = new Set(snapshot.online);
+  const lot = snapshot.lot;
+  if (!lot || lot.id !== previousLot) room.mine = "none";
+  if (lot && lot.leader_id && lot.leader_id === myId()) room.mine = "winning";
+  else if (room.mine === "winning") room.mine = "outbid";
   room.view.all(snapshot, room.clock, room.online);
+  redrawLot();
+  if (room.watchlist) room.watchlist.draw(snapshot);
   root.dataset.seq = String(snapshot.seq);
+}
+
+function awaySummary(snapshot) {
+  if (room.awaySeq === null) return;
+  const missed = (snapshot.recent_bids || []).filter((b) => b.seq > room.awaySeq).length;
+  room.awaySeq = null;
+  const bids = missed === 1 ? "1 bid" : `${missed} bids`;
+  room.view.notice(missed ? `Back online — ${bids} while you were away.` : "Back online — nothing happened while you were away.");
+  setTimeout(() => room.view.notice(""), 8000);
 }
 
 async function sync(event = "sync") {
@@ -48,8 +82,10 @@ async function sync(event = "sync") {
   room.syncing = true;
   try {
     const reply = await room.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, joinPayload());
-    if (reply && reply.ok) applySnapshot(reply.snapshot);
-    else room.view.connection("error", (reply && reply.error && reply.error.message) || "Couldn't load the auction.");
+    if (reply && reply.ok) {
+      awaySummary(reply.snapshot);
+      applySnapshot(reply.snapshot);
+    } else room.view.connection("error", (reply && reply.error && reply.error.message) || "Couldn't load the auction.");
   } catch {
     room.view.connection("reconnecting", "Reconnecting…");
   } finally {
@@ -73,27 +109,70 @@ function sequence(payload) {
 function onBidAccepted(payload) {
   const lot = room.snapshot.lot;
   if (!lot || lot.id !== payload.bid.lot_id) return sync();
+  const before = Date.parse(lot.ends_at || "");
+  const wasMine = lot.leader_id && lot.leader_id === myId();
   Object.assign(lot, { price: payload.bid.amount, leader_id: payload.bid.user_id, ends_at: payload.ends_at,
     min_next_bid: payload.min_next_bid, bid_count: (lot.bid_count || 0) + 1 });
   room.snapshot.recent_bids = [...(room.snapshot.recent_bids || []), payload.bid].slice(-30);
   room.view.prependBid(room.snapshot, payload.bid, payload.bidder_name);
+  const pushedBy = Math.round((Date.parse(payload.ends_at) - before) / 1000);
+  if (pushedBy > 0) room.view.extended(pushedBy);
+  if (room.mode === "member") myStateAfterBid(lot, payload, wasMine);
   redrawLot();
+}
+
+function myStateAfterBid(lot, payload, wasMine) {
+  const mineNow = payload.bid.user_id === myId();
+  if (mineNow) {
+    room.mine = "winning";
+    return;
+  }
+  const team = room.view.teamName(lot.team_key);
+  const proxies = (room.snapshot.me && room.snapshot.me.proxies) || {};
+  const maximum = proxies[lot.team_key];
+  if (maximum && payload.bid.amount > maximum && !room.beaten.has(lot.id)) {
+    room.beaten.add(lot.id);
+    bidMessage(`Your maximum of ${maximum} for ${team} was passed: the price is now ${payload.bid.amount}.`, "error");
+  } else if (wasMine) {
+    bidMessage("");
+  }
+  if (wasMine) {
+    room.mine = "outbid";
+    outbidAlert(`Outbid on ${team}: ${payload.bidder_name} bid ${payload.bid.amount}. Bid ${payload.min_next_bid}?`);
+  }
 }
 
 function onLotOpened(payload) {
   room.snapshot.lot = payload.lot;
   room.snapshot.next_lot_at = null;
+  const entry = (room.snapshot.lots || []).find((l) => l.team_key === payload.lot.team_key);
+  if (entry) Object.assign(entry, { status: "open", round: payload.lot.round });
+  room.mine = "none";
+  room.view.clearMoment();
+  $("lot-extended").hidden = true;
   if (room.mode === "member") {
-    bidMessage("");
+    clearStaleMessage();
     $("bid-amount").value = "";
   }
   redrawLot();
+  room.view.progress(room.snapshot);
+  room.view.upcoming(room.snapshot);
+  if (room.watchlist) room.watchlist.draw(room.snapshot);
 }
 
-function onLotClosed(payload) {
+function onLotClosed(payload, name) {
   const team = room.view.teamName(payload.team_key);
-  if (payload.winner_id) room.view.moment("sold", `SOLD! ${team} to ${payload.winner_name} for ${payload.price}`);
-  else room.view.moment("unsold", `No bids: ${team} is unsold`);
+  room.closed[payload.lot_id] = { team, ...payload, kind: name };
+  room.mine = "none";
+  if (payload.winner_id) {
+    room.lastSale = { team, team_key: payload.team_key, name: payload.winner_name, price: payload.price };
+    room.view.moment("sold", `SOLD! ${team} to ${payload.winner_name} for ${payload.price}`);
+  } else if (name === "lot_skipped") {
+    room.view.moment("unsold", payload.had_bids ? `${team} skipped, bids cancelled` : `${team} skipped`);
+  } else {
+    room.view.moment("unsold", `No bids: ${team} is unsold`);
+  }
+  if (room.mode === "member") clearStaleMessage();
   sync();
 }
 
@@ -102,7 +181,7 @@ function onPaused(payload) {
   if (room.snapshot.lot && room.snapshot.lot.status === "open") {
     Object.assign(room.snapshot.lot, { status: "paused", remaining_ms: payload.remaining_ms });
   }
-  room.view.moment("paused", "The commissioner paused the auction");
+  room.view.moment("paused", "The commissioner paused the auction", 2500);
   redrawLot();
 }
 
@@ -111,17 +190,19 @@ function onResumed(payload) {
   if (room.snapshot.lot && room.snapshot.lot.status === "paused") {
     Object.assign(room.snapshot.lot, { status: "open", ends_at: payload.ends_at });
   }
-  room.view.moment("resumed", "The auction is back on");
+  room.view.moment("resumed", "The auction is back on", 1500);
+  if (room.mode === "member") clearStaleMessage();
   redrawLot();
 }
 
 function onCompleted() {
-  room.view.moment("done", "The auction is over");
+  room.view.clearMoment();
   sync();
 }
 
 function onSaleUndone(payload) {
   room.view.moment("undone", `Sale undone: ${room.view.teamName(payload.team_key)} goes back on the list`);
+  room.lastSale = null;
   sync();
 }
 
@@ -130,6 +211,7 @@ const HANDLERS = {
   lot_opened: onLotOpened,
   lot_sold: onLotClosed,
   lot_unsold: onLotClosed,
+  lot_skipped: onLotClosed,
   auction_paused: onPaused,
   auction_resumed: onResumed,
   sale_undone: onSaleUndone,
@@ -140,7 +222,7 @@ function onAuctionEvent(name, payload) {
   if (!payload || payload.auction_id !== room.auctionId) return;
   const decision = sequence(payload);
   if (decision === "sync") sync();
-  else if (decision === "apply") HANDLERS[name](payload);
+  else if (decision === "apply") HANDLERS[name](payload, name);
 }
 
 function onPresence(payload) {
@@ -149,10 +231,16 @@ function onPresence(payload) {
   room.view.board(room.snapshot, room.online);
 }
 
+function amounts() {
+  return quickAmounts(room.snapshot && room.snapshot.lot, room.steps);
+}
+
 function redrawLot() {
+  if (!room.snapshot) return;
   room.view.lot(room.snapshot, room.clock);
   room.view.me(room.snapshot);
-  room.view.bidButtons(room.snapshot);
+  room.view.mine(room.snapshot, room.mine);
+  room.view.bidButtons(room.snapshot, amounts(), room.steps);
 }
 
 // ------------------------------------------------------------------ bidding
@@ -163,13 +251,25 @@ function newKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function bidMessage(text, kind = "error") {
+let staleOnChange = false;
+
+// `sticky` messages (too late, maximum passed) survive the next state change; others don't.
+function bidMessage(text, kind = "error", sticky = false) {
   say($("bid-message"), text, kind);
+  staleOnChange = Boolean(text) && !sticky;
+}
+
+function clearStaleMessage() {
+  if (staleOnChange) bidMessage("");
 }
 
 async function placeBid(amount) {
   const lot = room.snapshot && room.snapshot.lot;
-  if (!lot || lot.status !== "open") return bidMessage("Bidding on this team isn't open right now.");
+  if (!lot || lot.status !== "open" || room.snapshot.status !== "running") {
+    return bidMessage(room.snapshot && room.snapshot.status === "paused"
+      ? "The auction is paused. You can bid again when the commissioner resumes it."
+      : "There's no team to bid on right now. The next one is coming up.");
+  }
   if (!room.socket.connected) return bidMessage(FRIENDLY.offline);
   // A fresh key every time: this page never resends a bid, so each is a first attempt (retry: false).
   const payload = { auction_id: room.auctionId, lot_id: lot.id, amount, idempotency_key: newKey(),
@@ -177,20 +277,29 @@ async function placeBid(amount) {
   bidMessage("");
   try {
     const ack = await room.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("bid", payload);
-    if (ack.ok) bidMessage(`Your bid of ${amount} is in.`, "notice");
-    else bidMessage(ack.error.message);
+    if (ack.ok) {
+      if (room.snapshot.lot && room.snapshot.lot.id === lot.id && room.snapshot.lot.leader_id === myId()) {
+        room.mine = "winning";
+      }
+      redrawLot();
+    } else if (ack.error.code === "too_late" || (ack.error.code === "lot_not_open" && room.closed[lot.id])) {
+      bidMessage(tooLateText(room.closed[lot.id]), "error", true);
+    } else bidMessage(ack.error.message);
   } catch {
     bidMessage(FRIENDLY.timeout);
     sync();
   }
 }
 
+function quickBid(which) {
+  if (!room.snapshot) return;
+  const all = amounts();
+  placeBid({ min: all.min, step1: all.step1, step2: all.step2 }[which]);
+}
+
 function onQuickBid(event) {
   const button = event.target.closest("[data-bid]");
-  if (!button || !room.snapshot) return;
-  const amounts = quickAmounts(room.snapshot.lot);
-  const amount = { min: amounts.min, 5: amounts.plus5, 10: amounts.plus10 }[button.dataset.bid];
-  placeBid(amount);
+  if (button && !button.disabled) quickBid(button.dataset.bid);
 }
 
 function onCustomBid(event) {
@@ -202,24 +311,17 @@ function onCustomBid(event) {
     input.focus();
     return;
   }
-  placeBid(amount);
-}
-
-async function onControl(event) {
-  const button = event.target.closest("[data-control]");
-  if (!button) return;
-  const action = button.dataset.control;
-  if (action === "end" && !window.confirm("End the auction now for everyone?")) return;
-  const message = $("control-message");
-  button.disabled = true;
-  try {
-    applySnapshot(await api("POST", `/api/auctions/${room.auctionId}/${action}`));
-    say(message, "");
-  } catch (error) {
-    say(message, error.message);
-  } finally {
-    button.disabled = false;
+  const me = room.snapshot && room.snapshot.me;
+  const lot = room.snapshot && room.snapshot.lot;
+  if (me && lot && amount > me.budget_left * CONFIRM_SHARE && amount <= me.max_bid) {
+    const team = room.view.teamName(lot.team_key);
+    if (!window.confirm(`Bid ${amount} on ${team}? That's ${Math.round((100 * amount) / me.budget_left)}% `
+      + `of the ${me.budget_left} you have left.`)) {
+      bidMessage("Not sent. Change the amount or bid again.", "notice");
+      return;
+    }
   }
+  placeBid(amount);
 }
 
 // ------------------------------------------------------------------ connection
@@ -230,9 +332,14 @@ function connect() {
   room.socket = socket;
   socket.on("connect", () => {
     room.view.connection("live", "Live");
+    if (room.mode === "member" && staleOnChange) bidMessage("");
     sync("join_auction");
+    if (room.chat) room.chat.join();
   });
-  socket.on("disconnect", () => room.view.connection("reconnecting", "Reconnecting…"));
+  socket.on("disconnect", () => {
+    if (room.awaySeq === null) room.awaySeq = room.seq;
+    room.view.connection("reconnecting", "Reconnecting…");
+  });
   socket.on("connect_error", (error) => {
     const data = error && error.data;
     room.view.connection("reconnecting", data && data.message ? data.message : "Reconnecting…");
@@ -240,12 +347,14 @@ function connect() {
   for (const name of Object.keys(HANDLERS)) socket.on(name, (payload) => onAuctionEvent(name, payload));
   socket.on("presence", onPresence);
   socket.on("announcement", (payload) => room.view.announce(payload.message, payload.level));
+  room.chat = new Chat(socket, room.auctionId, room.mode, (id) => room.snapshot && room.view.memberName(room.snapshot, id));
 }
 
 // The browser knows first when the network goes: drop the socket at once and come back
 // (with a fresh snapshot) as soon as it returns, instead of waiting for a ping timeout.
 function watchNetwork() {
   window.addEventListener("offline", () => {
+    if (room.awaySeq === null) room.awaySeq = room.seq;
     room.view.connection("offline", "Offline: waiting for the network");
     room.socket.disconnect();
   });
@@ -262,16 +371,53 @@ function tick() {
   if (room.snapshot) room.view.clock(room.snapshot, room.clock);
 }
 
-function start() {
-  if (!room.auctionId) return;
+// A spectator link opened before the start: say so, and switch to the auction when it begins.
+function waitForStart() {
+  room.view.connection("waiting", "Not started yet");
+  const timer = setInterval(async () => {
+    try {
+      const body = await api("GET", `/api/watch/${encodeURIComponent(room.spectatorToken)}`);
+      if (body.auction_id) {
+        clearInterval(timer);
+        room.auctionId = body.auction_id;
+        root.dataset.auctionId = body.auction_id;
+        const card = $("not-started");
+        if (card) card.hidden = true;
+        begin();
+      }
+    } catch {
+      /* try again at the next tick */
+    }
+  }, 4000);
+}
+
+function begin() {
   connect();
   watchNetwork();
   setInterval(tick, 250);
+}
+
+function start() {
   if (room.mode === "member") {
     document.querySelector(".quick-bids").addEventListener("click", onQuickBid);
+    $("my-state").addEventListener("click", () => quickBid("min"));
     $("custom-bid").addEventListener("submit", onCustomBid);
-    $("controls").addEventListener("click", onControl);
+    $("controls").addEventListener("click", (event) => onControl(event, room, applySnapshot));
+    setUpSettings((steps) => { room.steps = steps; redrawLot(); });
+    setUpKeys({ min: () => quickBid("min"), step1: () => quickBid("step1"), step2: () => quickBid("step2"),
+      custom: () => $("bid-amount").focus() });
+    room.watchlist = new Watchlist(root.dataset.leagueId, room.view);
+    room.watchlist.onChange = (mine) => {
+      if (room.snapshot && room.snapshot.me) room.snapshot.me.proxies = mine;
+      redrawLot();
+    };
   }
+  if (!room.auctionId) {
+    if (room.spectatorToken) waitForStart();
+    else room.view.connection("waiting", "Not started yet");
+    return;
+  }
+  begin();
 }
 
 start();

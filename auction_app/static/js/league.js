@@ -1,6 +1,7 @@
 // The league page: copy links, invitations, settings, start, proxy maximums, membership.
 import { api, busy, say, sentences } from "./api.js";
 import { readSettings } from "./forms.js";
+import { watchLeague } from "./league-live.js";
 
 const root = document.getElementById("league");
 const leagueId = root.dataset.leagueId;
@@ -124,3 +125,5 @@ root.addEventListener("submit", (event) => {
   const button = event.target.querySelector('button[type="submit"]');
   busy(button, () => action(event.target)).catch(failed);
 });
+
+watchLeague(leagueId, root.dataset.status);

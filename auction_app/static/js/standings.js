@@ -33,6 +33,8 @@
   function drawTable(view) {
     var body = $("standings-body");
     if (!body || !view) { return; }
+    // The season chart (standings-chart.js) fetches its new points after an import.
+    window.dispatchEvent(new CustomEvent("standings-updated"));
     label = view.score_label || label;
     var rows = document.createDocumentFragment();
     view.standings.forEach(function (row) {
@@ -52,8 +54,8 @@
           link.href = "#team-results";
           link.setAttribute("data-team", team.team_key);
           li.appendChild(link);
-          li.appendChild(document.createTextNode(": " + team.points + " pts (W" + team.won + " D" +
-            team.drawn + " L" + team.lost + ")"));
+          li.appendChild(document.createTextNode(": " + team.points + " pts"));
+          li.appendChild(el("span", " (W" + team.won + " D" + team.drawn + " L" + team.lost + ")", "wdl"));
           list.appendChild(li);
         });
         teams.appendChild(list);
@@ -126,7 +128,8 @@
           tr.appendChild(el("td", res.date));
           tr.appendChild(el("td", (res.at_home ? "v " : "at ") + res.opponent_name));
           tr.appendChild(el("td", { W: "Won", D: "Drawn", L: "Lost", NR: "No result" }[res.outcome] || res.outcome));
-          tr.appendChild(el("td", res.goals_for + "–" + res.goals_against));
+          // A match with no result (abandoned, washed out) has no score to show, not 0–0.
+          tr.appendChild(el("td", res.outcome === "NR" ? "–" : res.goals_for + "–" + res.goals_against));
           tr.appendChild(el("td", res.points));
           rows.appendChild(tr);
         });
@@ -180,6 +183,14 @@
         }
         out.textContent = errorText(result);
         var details = (result.data.error && result.data.error.details) || [];
+        var text = function (problem) { return typeof problem === "string" ? problem : problem.text; };
+        var unknownTeams = details.filter(function (p) { return /unknown (home|away) team/.test(text(p)); });
+        // A file for another sport: one sentence, not a row per unknown team.
+        if (details.length > 3 && unknownTeams.length === details.length) {
+          out.textContent = "None of the teams in this file are in " + page.getAttribute("data-sport-name") +
+            ". Is it a file for another sport or competition? Nothing was imported.";
+          return;
+        }
         details.forEach(function (problem) {
           problems.appendChild(el("li", typeof problem === "string" ? problem : problem.text));
         });
