@@ -38,6 +38,9 @@ def test_announcements_reach_the_status_page_and_need_an_admin(app, client, db, 
     status = client.get("/api/status").get_json()
     assert status["announcement"]["message"] == "Maintenance at 22:00 UTC"
     assert status["healthy"] is True
+    cleared = client.delete("/api/admin/announcements", headers=admin_headers)
+    assert cleared.status_code in (200, 204)
+    assert client.get("/api/status").get_json()["announcement"] is None, "a cleared announcement is gone at once"
 
 
 def test_announcement_payloads_are_validated(app, client, db):
