@@ -127,6 +127,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The activity log (sign-ups, sign-ins, league and auction events) for the admin overview.
         IndexModel([("at", DESCENDING), ("action", ASCENDING)], name="at_action"),
     ],
+    # The auction room's chat (auction_app/chat): read newest-first per auction.
+    "chat_messages": [
+        IndexModel([("auction_id", ASCENDING), ("at", DESCENDING)], name="auction_at"),
+    ],
+    "chat_mutes": [
+        IndexModel([("auction_id", ASCENDING)], name="auction_id"),
+    ],
     "sports": [
         IndexModel([("key", ASCENDING)], name="key_unique", unique=True),
     ],

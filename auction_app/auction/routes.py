@@ -1,6 +1,7 @@
 """REST API for the auction. Bids go through the same engine function as Socket.IO."""
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Response, jsonify, request
@@ -169,14 +170,21 @@ def _member_results(auction_id: str) -> dict:
 @login_required
 def results_csv(auction_id):
     data = _member_results(auction_id)
-    return _csv(results_service.results_csv(data), f"results-{auction_id}.csv")
+    return _csv(results_service.results_csv(data), _file_name(data, "results"))
 
 
 @bp.get("/api/auctions/<auction_id>/bids.csv")
 @login_required
 def bids_csv(auction_id):
     data = _member_results(auction_id)
-    return _csv(results_service.bids_csv(data), f"bids-{auction_id}.csv")
+    return _csv(results_service.bids_csv(data), _file_name(data, "bids"))
+
+
+def _file_name(data: dict, what: str) -> str:
+    """'friday-club-results.csv': named after the league, in letters a file system accepts."""
+    league = leagues.get(database(), data["league_id"]) or {}
+    slug = re.sub(r"[^a-z0-9]+", "-", (league.get("name") or "auction").lower()).strip("-")[:60] or "auction"
+    return f"{slug}-{what}.csv"
 
 
 @bp.get("/api/auctions/<auction_id>/audit")

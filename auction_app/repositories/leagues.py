@@ -146,6 +146,8 @@ def delete_with_auction(db: Database, league: dict) -> None:
     if auction_id:
         db.bids.delete_many({"auction_id": auction_id})
         db.auction_log.delete_many({"auction_id": auction_id})
+        db.chat_messages.delete_many({"auction_id": auction_id})
+        db.chat_mutes.delete_many({"auction_id": auction_id})
         db.auctions.delete_one({"_id": auction_id})
     db.proxies.delete_many({"league_id": league["_id"]})
     db.audit.delete_many({"league_id": league["_id"]})

@@ -58,7 +58,7 @@ def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) 
         "seq": auction["seq"], "server_time": now.isoformat(), "settings": asdict(s),
         "lot": lot, "members": members,
         "lots": [{"team_key": t, **{k: v for k, v in auction["lots"][t].items()
-                                   if k in ("status", "round", "price", "winner_id", "undone_price")}}
+                                   if k in ("status", "round", "price", "winner_id", "sold_seq", "undone_price")}}
                  for t in auction["lot_order"]],
         "position": {"done": done, "of": len(auction["lot_order"])},
         "recent_bids": [dict(b, at=b["at"].isoformat() if hasattr(b["at"], "isoformat") else b["at"])

@@ -81,9 +81,10 @@ def results_csv(data: dict) -> str:
 def bids_csv(data: dict) -> str:
     out = io.StringIO()
     writer = SafeWriter(out)
-    writer.writerow(["seq", "time_utc", "team", "bidder", "amount", "source"])
+    # No "source" column: whether a hidden maximum placed a bid stays private, after the auction too.
+    writer.writerow(["seq", "time_utc", "team", "bidder", "amount"])
     for b in data["bids"]:
-        writer.writerow([b["seq"], b["at"], b["team_name"], b["bidder"], b["amount"], b["source"]])
+        writer.writerow([b["seq"], b["at"], b["team_name"], b["bidder"], b["amount"]])
     return out.getvalue()
 
 

@@ -202,3 +202,14 @@ def test_the_csrf_token_belongs_to_one_session(app, db):
     victim.set_cookie(SESSION_COOKIE, session_token(app, alice))
     stale = victim.post("/account/name", data={"display_name": "Alice C", "csrf_token": victims_token})
     assert stale.status_code == 403
+
+
+def test_exports_are_named_after_the_league_and_keep_maximums_private(app, client, db, catalogs):
+    league, users = completed_league(db, [("arsenal", 0, 10), ("chelsea", 1, 12), ("liverpool", 0, 3)])
+    db.leagues.update_one({"_id": league["_id"]}, {"$set": {"name": "Friday Club: 5-a-side!"}})
+    headers = bearer(app, users[1])
+    for export in ("results", "bids"):
+        response = client.get(f"/api/auctions/{league['auction_id']}/{export}.csv", headers=headers)
+        assert f'filename="friday-club-5-a-side-{export}.csv"' in response.headers["Content-Disposition"]
+    header = client.get(f"/api/auctions/{league['auction_id']}/bids.csv", headers=headers).text.splitlines()[0]
+    assert header == "seq,time_utc,team,bidder,amount", "nothing says which bids a hidden maximum placed"
