@@ -11,7 +11,7 @@ import socketio
 class RoomClient:
     """Connects, joins an auction, records every event, and can bid."""
 
-    EVENTS = ("auction_started", "lot_opened", "bid_accepted", "lot_sold", "lot_unsold", "lot_skipped",
+    EVENTS = ("auction_started", "nomination_turn", "lot_opened", "bid_accepted", "lot_sold", "lot_unsold", "lot_skipped",
               "auction_paused", "auction_resumed", "sale_undone", "auction_completed", "presence")
 
     def __init__(self, base_url: str, token: str | None = None, spectator_token: str | None = None, name: str = ""):

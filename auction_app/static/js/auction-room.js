@@ -9,6 +9,7 @@ import { outbidAlert, tooLateText } from "./room-alerts.js";
 import { Watchlist, loadSteps, setUpKeys, setUpSettings } from "./room-extras.js";
 import { Chat } from "./room-chat.js";
 import { onControl } from "./room-controls.js";
+import { Nomination } from "./room-nominate.js";
 
 const root = document.getElementById("room");
 const $ = (id) => document.getElementById(id);
@@ -38,6 +39,7 @@ const room = {
   beaten: new Set(),       // lots where I was told my maximum was passed
   watchlist: null,
   chat: null,
+  nomination: null,
 };
 
 // ------------------------------------------------------------------ snapshot and sync
@@ -65,6 +67,7 @@ function applySnapshot(snapshot) {
   room.view.all(snapshot, room.clock, room.online);
   redrawLot();
   if (room.watchlist) room.watchlist.draw(snapshot);
+  if (room.nomination) room.nomination.draw(snapshot);
   root.dataset.seq = String(snapshot.seq);
 }
 
@@ -142,9 +145,18 @@ function myStateAfterBid(lot, payload, wasMine) {
   }
 }
 
+function onNominationTurn(payload) {
+  room.snapshot.nominating = { user_id: payload.user_id, name: payload.name, ends_at: payload.ends_at };
+  room.view.clearMoment();
+  room.nomination.draw(room.snapshot);
+}
+
 function onLotOpened(payload) {
   room.snapshot.lot = payload.lot;
   room.snapshot.next_lot_at = null;
+  room.snapshot.nominating = null;
+  room.snapshot.offerable = (room.snapshot.offerable || []).filter((key) => key !== payload.lot.team_key);
+  room.nomination.draw(room.snapshot);
   const entry = (room.snapshot.lots || []).find((l) => l.team_key === payload.lot.team_key);
   if (entry) Object.assign(entry, { status: "open", round: payload.lot.round });
   room.mine = "none";
@@ -207,6 +219,7 @@ function onSaleUndone(payload) {
 }
 
 const HANDLERS = {
+  nomination_turn: onNominationTurn,
   bid_accepted: onBidAccepted,
   lot_opened: onLotOpened,
   lot_sold: onLotClosed,
@@ -348,6 +361,8 @@ function connect() {
   socket.on("presence", onPresence);
   socket.on("announcement", (payload) => room.view.announce(payload.message, payload.level));
   room.chat = new Chat(socket, room.auctionId, room.mode, (id) => room.snapshot && room.view.memberName(room.snapshot, id));
+  room.nomination = new Nomination(room, (event, payload) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)
+    .catch(() => ({ ok: false, error: { message: FRIENDLY.timeout } })));
 }
 
 // The browser knows first when the network goes: drop the socket at once and come back
