@@ -1,12 +1,31 @@
-// The league page before the auction: who is here (a lobby), and the live switch to
-// "Auction is on — join" the moment the commissioner starts, without a reload.
+// The league page before the auction: who is here (a lobby), a countdown to a scheduled
+// start, and the live switch to "Auction is on — join" the moment it starts, without a reload.
 const HEARTBEAT_MS = 4000;
 const $ = (id) => document.getElementById(id);
 
-export function watchLeague(leagueId, status) {
+function countdown(startsAt) {
+  const box = $("lobby-countdown");
+  if (!box) return;
+  clearInterval(countdown.timer);
+  box.hidden = !startsAt;
+  if (!startsAt) return;
+  const at = Date.parse(startsAt);
+  const draw = () => {
+    const left = Math.max(0, Math.round((at - Date.now()) / 1000));
+    const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    const parts = h ? `${h} h ${m} min` : m ? `${m} min ${s} s` : `${s} s`;
+    box.textContent = left ? `The auction starts in ${parts} (${new Date(at).toLocaleString()}).`
+      : "The auction is starting…";
+  };
+  draw();
+  countdown.timer = setInterval(draw, 1000);
+}
+
+export function watchLeague(leagueId, status, startsAt) {
   if (status !== "setup" || !window.io) return;
   const socket = window.io({ transports: ["websocket", "polling"] });
   let timer = null;
+  countdown(startsAt);
 
   function showHere(names) {
     const box = $("lobby-here");
@@ -16,6 +35,7 @@ export function watchLeague(leagueId, status) {
 
   function started() {
     clearInterval(timer);
+    countdown(null);
     $("auction-live").hidden = false;
     const actions = $("actions-card");
     if (actions) actions.hidden = true;
@@ -44,5 +64,13 @@ export function watchLeague(leagueId, status) {
   });
   socket.on("lobby_presence", (payload) => { if (payload.league_id === leagueId) showHere(payload.here); });
   socket.on("auction_started", (payload) => { if (payload.league_id === leagueId) started(); });
+  socket.on("auction_scheduled", (payload) => { if (payload.league_id === leagueId) countdown(payload.starts_at); });
+  socket.on("auction_schedule_failed", (payload) => {
+    if (payload.league_id !== leagueId) return;
+    countdown(null);
+    const box = $("lobby-countdown");
+    box.hidden = false;
+    box.textContent = `The scheduled start didn't happen: ${payload.message}`;
+  });
   window.addEventListener("pagehide", () => socket.emit("lobby_leave", { league_id: leagueId }));
 }

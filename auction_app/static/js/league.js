@@ -35,6 +35,20 @@ async function startAuction(button) {
   window.location.assign(`/leagues/${leagueId}/auction`);
 }
 
+// The commissioner's chosen time, in their own time zone, sent with its offset.
+async function schedule(form) {
+  const value = form.elements.starts_at.value;
+  if (!value) return tell("Choose a date and time first.", "error");
+  const when = new Date(value);
+  await api("PUT", `${base}/auction/schedule`, { starts_at: when.toISOString() });
+  tell(`Scheduled: the auction starts by itself on ${when.toLocaleString()}. Members have been emailed.`);
+}
+
+async function clearSchedule() {
+  await api("PUT", `${base}/auction/schedule`, { starts_at: null });
+  tell("The start time is cleared. Start the auction when you're ready.");
+}
+
 async function rotateInvite() {
   if (!window.confirm("Make a new invite link? The old one stops working.")) return;
   const body = await api("POST", `${base}/invite-link/rotate`);
@@ -104,9 +118,11 @@ async function leave() {
 
 const CLICKS = [
   ["[data-copy]", copyField], ["#start-auction", startAuction], ["#rotate-invite", rotateInvite],
+  ["#schedule-clear", clearSchedule],
   ["[data-clear-proxy]", clearProxy], ["[data-remove-member]", removeMember], ["#leave-league", leave],
 ];
-const SUBMITS = { "invite-form": sendInvites, "settings-form": saveSettings, "proxy-form": saveProxy };
+const SUBMITS = { "invite-form": sendInvites, "settings-form": saveSettings, "proxy-form": saveProxy,
+  "schedule-form": schedule };
 
 root.addEventListener("click", (event) => {
   for (const [selector, action] of CLICKS) {
@@ -126,4 +142,4 @@ root.addEventListener("submit", (event) => {
   busy(button, () => action(event.target)).catch(failed);
 });
 
-watchLeague(leagueId, root.dataset.status);
+watchLeague(leagueId, root.dataset.status, root.dataset.startsAt);

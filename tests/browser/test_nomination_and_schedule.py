@@ -1,4 +1,4 @@
-"""Nominations in the room: members take turns putting a team up (as in ESPN, Sleeper, Yahoo)."""
+"""Nominations in the room, and a scheduled start on the league page."""
 from __future__ import annotations
 
 import pytest
@@ -52,4 +52,29 @@ def test_nomination_turns_go_round_three_members(app, db, browser, stack):
     expect(cat.locator("#nominate-who")).to_have_text("Your turn: put a team up", timeout=20_000)
     expect(ann.locator("#nominate-who")).to_have_text(f"{names[2]} is choosing the next team")
     for page in pages:
+        page.context.close()
+
+
+def test_a_scheduled_start_counts_down_in_the_lobby_and_switches_the_league_page_live(app, db, browser, stack,
+                                                                                      mail_capture):
+    from datetime import datetime, timedelta, timezone
+
+    league, users = make_league(db, members=2, teams=["arsenal", "chelsea"], roster_slots=1)
+    path = f"/leagues/{league['_id']}"
+    boss = open_as(browser, app, stack, users[0], path, DESKTOP)[1]
+    member = open_as(browser, app, stack, users[1], path, PHONE)[1]
+    expect(member.locator("#lobby-here")).to_contain_text("2 here")
+
+    when = (datetime.now(timezone.utc) + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    boss.fill("#schedule-at", when.strftime("%Y-%m-%dT%H:%M"))  # the browser runs in UTC here
+    boss.get_by_role("button", name="Schedule").click()
+    expect(member.locator("#lobby-countdown")).to_contain_text("The auction starts in")
+    assert mail_capture.wait_for(users[1]["email"], subject_contains="start time")
+
+    # The time comes (moved forward here): the sweep starts it and the member's page switches at once.
+    db.leagues.update_one({"_id": league["_id"]},
+                          {"$set": {"scheduled_start_ms": int(datetime.now(timezone.utc).timestamp() * 1000)}})
+    expect(member.locator("#auction-live")).to_be_visible(timeout=15_000)
+    expect(member.locator("#league-status")).to_have_text("Auction live now")
+    for page in (boss, member):
         page.context.close()
