@@ -96,6 +96,16 @@ class Change:
                                     "min_next_bid": amount + s.min_increment})
         return bid
 
+    def let_maximums_answer(self) -> None:
+        """Hidden maximums answer now, or after the league's delay (the clock sweep runs them then)."""
+        delay = self.s.proxy_delay_ms
+        if delay <= 0:
+            self.run_proxies()
+        elif self.state["status"] == RUNNING and lot_is_open(self.state) and self.proxies:
+            jitter = (self.state["seq"] * 7919) % 1000  # varies like a person, yet the machine stays pure
+            self.state["proxies_due_at"] = self.now + timedelta(milliseconds=delay + jitter)
+            self.touched = True
+
     def run_proxies(self) -> None:
         """Place the bids hidden maximums call for on the open lot, until nothing changes."""
         if self.state["status"] != RUNNING or not lot_is_open(self.state) or not self.proxies:
@@ -128,6 +138,7 @@ class Change:
         seq = self.log(kind, team=team, user_id=winner, amount=price, actor_id=actor_id,
                        cancelled_price=None if sell else lot.get("price"), ends_at=lot["ends_at"])
         lot.update(status=status, closed_at=closed_at)
+        state.pop("proxies_due_at", None)
         state["lots"][team] = {"status": status, "round": lot["round"], "price": price, "winner_id": winner,
                                "sold_seq": seq if winner else None, "closed_at": closed_at}
         if winner:
@@ -160,7 +171,7 @@ class Change:
                 self.ask_for_nomination(nominator)
                 return
         self.open_lot(nxt.team, nxt.round)
-        self.run_proxies()
+        self.let_maximums_answer()
 
     def open_lot(self, team: str, round_: int) -> dict:
         state, s = self.state, self.s

@@ -107,7 +107,7 @@ def _place_bid(c: Change, cmd: PlaceBid) -> None:
     if refusal is not None:
         raise _refuse(_too_late(state, lot["team_key"]) if refusal.code == "too_late" else refusal)
     c.bid = c.accept_bid(cmd.user_id, cmd.amount, cmd.key)
-    c.run_proxies()
+    c.let_maximums_answer()
 
 
 def _refusal_for_other_lot(state: dict, lot_id: str) -> Rejection:
@@ -141,6 +141,11 @@ def _tick(c: Change, cmd: Tick) -> None:
             _nominate_for(c, nominating["user_id"])
         return
     if lot_is_open(state):
+        answer_at = state.get("proxies_due_at")
+        if answer_at is not None and c.now >= answer_at:
+            state.pop("proxies_due_at")
+            c.touched = True
+            c.run_proxies()
         if c.now < close_due_at(state):
             return
         c.close_lot(sell=True, kind="lot_closed")
@@ -194,7 +199,7 @@ def _resume(c: Change, cmd: Resume) -> None:
     c.followups.append(audit_followup(state, cmd.actor_id, "resume", c.now))
     c.event("auction_resumed", {"ends_at": ends_at.isoformat() if ends_at else None,
                                 "next_lot_at": None if ends_at else state["next_lot_at"].isoformat()})
-    c.run_proxies()
+    c.let_maximums_answer()
 
 
 def _skip(c: Change, cmd: Skip) -> None:
@@ -265,7 +270,7 @@ def _nominate(c: Change, cmd: Nominate) -> None:
     state.pop("nominating")
     c.open_lot(cmd.team_key, offer_round(lot["status"]))
     c.bid = c.accept_bid(cmd.user_id, cmd.amount, cmd.key)
-    c.run_proxies()
+    c.let_maximums_answer()
 
 
 def _nominate_for(c: Change, user_id: str) -> None:
@@ -277,7 +282,7 @@ def _nominate_for(c: Change, user_id: str) -> None:
     c.open_lot(team, offer_round(state["lots"][team]["status"]))
     if check_bid(amount=s.min_bid, bidder=bidder_view(state, user_id), lot=lot_view(state), s=s, now=c.now) is None:
         c.accept_bid(user_id, s.min_bid, f"nomination:{state['seq'] + 1}", "nomination")
-    c.run_proxies()
+    c.let_maximums_answer()
 
 
 def _proxies_changed(c: Change, cmd: ProxiesChanged) -> None:
@@ -285,7 +290,7 @@ def _proxies_changed(c: Change, cmd: ProxiesChanged) -> None:
         return
     c.state["proxy_version"] = c.state.get("proxy_version", 0) + 1
     c.touched = True  # the new version tells every process to reload the maximums
-    c.run_proxies()
+    c.run_proxies()  # the member just set it: it bids at once
 
 
 def _refuse(rejection: Rejection, status_code: int = 409) -> Refused:

@@ -53,6 +53,9 @@ class AuctionSettings:
     # Nomination (ESPN/Sleeper/Yahoo style): > 0 means members take turns putting a team up,
     # with this many seconds to choose; 0 means teams come up in the league's lot order.
     nomination_seconds: int = 0
+    # Hidden maximums answer a bid after this long (plus up to a second), not at once:
+    # practice bots then feel like people. 0: at once, in the same change.
+    proxy_delay_ms: int = 0
 
 
 # (field, label in a sentence, lowest allowed, highest allowed). Upper bounds only stop
@@ -67,9 +70,10 @@ _SETTING_BOUNDS: tuple[tuple[str, str, int, int], ...] = (
     ("grace_ms", "The grace period for late network bids", 0, 5_000),
     ("pause_between_lots_seconds", "The pause between lots", 0, 300),
     ("nomination_seconds", "The time to nominate a team", 0, 300),
+    ("proxy_delay_ms", "The delay before hidden maximums answer", 0, 10_000),
 )
 
-_UNITS = {"lot_seconds": " seconds", "bid_clock_seconds": " seconds", "nomination_seconds": " seconds",
+_UNITS = {"lot_seconds": " seconds", "bid_clock_seconds": " seconds", "nomination_seconds": " seconds", "proxy_delay_ms": " milliseconds",
           "grace_ms": " milliseconds", "pause_between_lots_seconds": " seconds"}
 
 

@@ -43,6 +43,8 @@ def due_at(state: dict) -> datetime | None:
         return None
     if state.get("nominating"):
         return state["nominating"]["ends_at"]
+    if lot_is_open(state) and state.get("proxies_due_at"):
+        return min(close_due_at(state), state["proxies_due_at"])
     return close_due_at(state) if lot_is_open(state) else state.get("next_lot_at")
 
 

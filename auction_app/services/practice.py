@@ -20,6 +20,8 @@ BOT_NAMES = ("Bot Bella", "Bot Bruno", "Bot Cleo")
 PRACTICE_SETTINGS = {
     "budget": 100, "roster_slots": 2, "min_bid": 1, "min_increment": 1, "lot_seconds": 15,
     "bid_clock_seconds": 5, "pause_between_lots_seconds": 2, "max_members": 4, "lot_order_mode": "random",
+    # Bots answer like people, a second or two after a bid, not within milliseconds.
+    "proxy_delay_ms": 1200,
 }
 PRACTICE_TEAMS = 6
 PREFERRED_CATALOG = "premier-league"

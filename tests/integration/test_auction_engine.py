@@ -370,3 +370,19 @@ def test_a_paused_nomination_gets_a_full_turn_on_resume_and_the_log_replays(db):
                       settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
                       lot_order=final["lot_order"])
     assert differences(replayed, final) == []
+
+
+def test_with_a_delay_hidden_maximums_answer_a_moment_later_like_a_person(db):
+    auction, (a, b, c), _ = started(db, proxy_delay_ms=1500)
+    proxies.set_max(db, auction["league_id"], c["_id"], "arsenal", 40, at(0))
+    engine.run_proxies(db, auction["_id"], at(0))  # set now: it bids at once
+    assert state(db, auction)["lot"]["leader_id"] == c["_id"]
+    bid(db, auction, a, 5, 3)
+    assert state(db, auction)["lot"]["leader_id"] == a["_id"], "no answer within milliseconds"
+    due = state(db, auction)["due_at"]
+    assert at(4.5) <= due <= at(5.5), "the clock comes back for the answer"
+    assert engine.tick(db, auction["_id"], at(4)).events == []
+    answered = engine.tick(db, auction["_id"], due)
+    assert [e[1] for e in answered.events] == ["bid_accepted"]
+    lot = state(db, auction)["lot"]
+    assert (lot["leader_id"], lot["price"]) == (c["_id"], 6)

@@ -102,7 +102,8 @@ def test_create_with_defaults_makes_creator_commissioner_and_first_member(client
     assert league["status"] == "setup" and league["kind"] == "real"
     assert league["settings"] == {"budget": 500, "roster_slots": 3, "min_bid": 1, "min_increment": 1,
                                   "lot_seconds": 30, "bid_clock_seconds": 10, "grace_ms": 300,
-                                  "pause_between_lots_seconds": 3, "nomination_seconds": 0, "max_members": 16,
+                                  "pause_between_lots_seconds": 3, "nomination_seconds": 0, "proxy_delay_ms": 0,
+                                  "max_members": 16,
                                   "lot_order_mode": "random"}
     all_keys = [t.key for t in catalogs[PL].teams]
     assert [t["key"] for t in league["teams"]] == all_keys
@@ -128,7 +129,8 @@ def test_create_with_every_setting(client, make_user):
                      nomination_seconds=25, lot_order_mode="custom", lot_order=order)
     assert league["settings"] == {"budget": 200, "roster_slots": 2, "min_bid": 5, "min_increment": 2,
                                   "lot_seconds": 20, "bid_clock_seconds": 8, "grace_ms": 250,
-                                  "pause_between_lots_seconds": 1, "nomination_seconds": 25, "max_members": 4,
+                                  "pause_between_lots_seconds": 1, "nomination_seconds": 25, "proxy_delay_ms": 0,
+                                  "max_members": 4,
                                   "lot_order_mode": "custom"}
     assert league["kind"] == "practice" and league["sport"]["name"] == "Indian Premier League"
     assert sorted(t["key"] for t in league["teams"]) == sorted(teams)

@@ -19,14 +19,15 @@ def test_a_practice_auction_starts_at_once_with_three_bots_that_bid_back(app, cl
     auction = auctions.get(db, ids["auction_id"])
     assert auction["status"] == "running" and auction["lot"]["status"] == "open"
     lot = auction["lot"]
-    # The bots' hidden values already bid on the first lot; the member bids over them.
-    price = lot["price"] or 0
-    result = engine.place_bid(db, auction["_id"], user["_id"], price + 1, engine.new_idempotency_key(),
-                              datetime.now(timezone.utc), lot_id=lot["id"])
+    # The member bids; the bots answer like people, a second or two later (not within milliseconds).
+    result = engine.place_bid(db, auction["_id"], user["_id"], (lot["price"] or 0) + 1,
+                              engine.new_idempotency_key(), datetime.now(timezone.utc), lot_id=lot["id"])
     assert result.accepted
-    log = bids.log(db, auction["_id"])
-    assert log[-1]["source"] == "proxy" or log[-1]["user_id"] == user["_id"]
-    assert any(b["user_id"] in bots for b in log), "bots bid"
+    assert bids.log(db, auction["_id"])[-1]["user_id"] == user["_id"], "no bot answered at once"
+    due = auctions.get(db, auction["_id"])["due_at"]
+    assert 1.1 <= (due - result.bid["at"]).total_seconds() <= 2.3
+    engine.tick(db, auction["_id"], due)
+    assert any(b["user_id"] in bots for b in bids.log(db, auction["_id"])), "then the bots bid back"
 
 
 def test_practice_leagues_are_not_real_leagues(app, client, db, catalogs):
