@@ -34,11 +34,12 @@ class EngineAuction(RuleBasedStateMachine):
         return _DB[0]
 
     @initialize(budget=st.integers(6, 60), slots=st.integers(1, 3), increment=st.integers(1, 3),
-                between=st.sampled_from([0, 2]), nomination=st.sampled_from([0, 0, 6]))
-    def start(self, budget, slots, increment, between, nomination):
+                between=st.sampled_from([0, 2]), nomination=st.sampled_from([0, 0, 6]),
+                delay=st.sampled_from([0, 0, 800]))
+    def start(self, budget, slots, increment, between, nomination, delay):
         league, self.users = make_league(self.db, members=3, teams=TEAMS, budget=budget, roster_slots=slots,
                                          min_increment=increment, pause_between_lots_seconds=between,
-                                         nomination_seconds=nomination,
+                                         nomination_seconds=nomination, proxy_delay_ms=delay,
                                          lot_seconds=10, bid_clock_seconds=4, grace_ms=300)
         self.now = T0
         self.auction_id = engine.start(self.db, league, self.users[0]["_id"], self.now)[0]["_id"]
