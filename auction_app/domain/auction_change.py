@@ -13,17 +13,16 @@ from datetime import datetime, timedelta
 from auction_app.domain.auction_commands import Decision
 from auction_app.domain.auction_rules import (
     AuctionSettings,
-    ProxyBid,
     check_bid,
     extended_ends_at,
     max_bid,
     next_lot_index,
-    resolve_proxy_bids,
     status_after_no_sale,
 )
 from auction_app.domain.auction_state import (
     COMPLETED, RUNNING, bidder_view, due_at, lot_is_open, lot_view, public_bid, public_lot, settings_of,
 )
+from auction_app.domain.proxy_rules import ProxyBid, resolve_proxy_bids
 
 RECENT_BIDS = 30            # bids kept in the state for the live feed
 

@@ -28,7 +28,6 @@ from auction_app.domain.auction_commands import (  # noqa: F401  (the machine's 
 from auction_app.domain.auction_rules import (
     AuctionSettings,
     LotView,
-    ProxyBid,
     Rejection,
     check_bid,
     offer_round,
@@ -38,6 +37,7 @@ from auction_app.domain.auction_state import (  # noqa: F401  (the machine's API
     COMPLETED, PAUSED, RUNNING, SETTINGS_FIELDS, bidder_view, close_due_at, due_at, lot_is_open, lot_view,
     public_bid, public_lot, settings_of,
 )
+from auction_app.domain.proxy_rules import ProxyBid
 
 MIN_RESUME_SECONDS = 5      # a resumed lot gets at least this long (capped by the bid clock)
 

@@ -18,7 +18,7 @@ from collections import deque
 from pymongo.database import Database
 
 from auction_app.domain.auction_machine import Decision
-from auction_app.domain.auction_rules import ProxyBid
+from auction_app.domain.proxy_rules import ProxyBid
 from auction_app.repositories import auctions, leagues, proxies
 
 

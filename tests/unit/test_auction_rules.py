@@ -9,12 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from auction_app.domain import auction_rules as rules
+from auction_app.domain import auction_rules as rules, proxy_rules
 
 AuctionSettings, LotView, BidderView = rules.AuctionSettings, rules.LotView, rules.BidderView
-Rejection, ProxyBid, PlacedBid = rules.Rejection, rules.ProxyBid, rules.PlacedBid
+Rejection, ProxyBid, PlacedBid = rules.Rejection, proxy_rules.ProxyBid, proxy_rules.PlacedBid
 check_bid, max_bid, minimum_next_bid = rules.check_bid, rules.max_bid, rules.minimum_next_bid
-extended_ends_at, resolve_proxy_bids = rules.extended_ends_at, rules.resolve_proxy_bids
+extended_ends_at, resolve_proxy_bids = rules.extended_ends_at, proxy_rules.resolve_proxy_bids
 
 UTC = timezone.utc
 T0 = datetime(2025, 3, 1, 20, 15, 0, tzinfo=UTC)
