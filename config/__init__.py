@@ -142,6 +142,12 @@ class BaseConfig:
         # Identical error reports (same exception and place) are sent at most once per this many seconds.
         self.SENTRY_DUPLICATE_SECONDS = _int(env, "SENTRY_DUPLICATE_SECONDS", 600)
 
+        # --- Scale (issue 11; docs/performance.md) ---------------------------------------------
+        # Open Socket.IO connections one web process accepts; the next one is refused with a clear
+        # error (code "server_full") instead of hanging. gunicorn's --worker-connections is set from
+        # the same setting (bin/run, k8s), kept a little above it so the refusal can be answered.
+        self.WEB_CONNECTIONS = _int(env, "WEB_CONNECTIONS", 5000)
+
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()} | {
             "ENV_NAME": self.ENV_NAME,
