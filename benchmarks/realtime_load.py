@@ -186,8 +186,11 @@ class Run:
 
     async def arrivals(self, rate: float, seconds: float, seed: int) -> float:
         rng = random.Random(seed)
-        rooms = [r for r in self.rooms.values() if r.clients]
+        rooms = [r for r in self.rooms.values() if len(r.clients) >= 2]
         started = time.perf_counter()
+        if not rooms:
+            print(f"[{self.name}] no room has two connected members: nothing to bid")
+            return 0.001
         at = started
         tasks = set()
         while True:
@@ -200,6 +203,8 @@ class Run:
                 continue  # between lots: nobody can bid
             # The member who is not leading (nor just bid) bids the next price.
             candidates = [u for u in room.clients if u not in (room.leader, room.last_sender)]
+            if not candidates:
+                continue
             user_id = rng.choice(candidates)
             amount = max(room.price, room.last_sent) + 1
             room.last_sent, room.last_sender = amount, user_id

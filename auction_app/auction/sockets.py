@@ -25,7 +25,7 @@ from auction_app.clock import utcnow
 from auction_app.effects import carry_out
 from auction_app.errors import ApiError
 from auction_app.extensions import socketio
-from auction_app.repositories import auctions, database
+from auction_app.repositories import database
 from auction_app.services import auction_engine
 from auction_app.sockets import on_disconnect_hook, socket_current_user, sync_allowed
 from auction_app.validation import validate
@@ -121,9 +121,10 @@ def _leave(auction_id: str) -> None:
     _rooms_by_sid.get(request.sid, set()).discard(auction_id)
     online, changed = presence.leave(auction_id, request.sid)
     if changed:
-        auction = auctions.get(database(), auction_id)
-        if auction is not None:
-            _announce_presence(auction, online)
+        # No database read: a mass disconnect (a web process restarting, a club's Wi-Fi dropping)
+        # must not queue thousands of reads. The seq is the latest this process announced.
+        seq = _presence_pending.get(auction_id) or _presence_seq.get(auction_id, 0)
+        _announce_presence({"_id": auction_id, "seq": seq}, online)
 
 
 # Presence changes are coalesced per auction: the first change arms one announcement
@@ -131,6 +132,7 @@ def _leave(auction_id: str) -> None:
 # 50 members joining within a second cost one broadcast to the room, not 50 (issue 11).
 PRESENCE_COALESCE_SECONDS = 0.5
 _presence_pending: dict[str, int] = {}  # auction id -> the latest auction seq seen with a change
+_presence_seq: dict[str, int] = {}  # auction id -> the seq of its last presence announcement here
 
 
 def _announce_presence(auction: dict, online: list[str]) -> None:
@@ -144,6 +146,7 @@ def _announce_presence(auction: dict, online: list[str]) -> None:
 def _flush_presence(app, auction_id: str) -> None:
     socketio.sleep(PRESENCE_COALESCE_SECONDS)
     seq = _presence_pending.pop(auction_id, 0)
+    _presence_seq[auction_id] = seq
     with app.app_context():
         realtime.emit("presence", {"auction_id": auction_id, "seq": seq, "online": presence.current(auction_id)},
                       room=auction_engine.room(auction_id))
