@@ -9,7 +9,8 @@ duplicates harmless. Tasks (the results email) are idempotent per recipient.
 from __future__ import annotations
 
 from auction_app import metrics, realtime
-from auction_app.repositories import auctions, database
+from auction_app.repositories import database
+from auction_app.services import auction_store
 from auction_app.services.auction_engine import Effects, lobby_room, room
 
 
@@ -29,7 +30,7 @@ def carry_out(effects: Effects) -> None:
     for task, auction_id in effects.tasks:
         tasks[task].delay(auction_id)
     for auction_id, version in effects.done:
-        auctions.mark_followups_done(database(), auction_id, version)
+        auction_store.followups_done(database(), auction_id, version)
     effects.published = True
 
 

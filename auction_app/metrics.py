@@ -30,6 +30,8 @@ BIDS = Counter("auction_bids_total", "Bids by outcome (accepted, or the refusal 
 BID_LATENCY = Histogram("auction_bid_duration_seconds", "Time to decide a bid on the server",
                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
 SOCKETS = Gauge("socketio_connections", "Open Socket.IO connections on this process", multiprocess_mode="livesum")
+SOCKETS_REFUSED = Counter("socketio_connections_refused",
+                          "Socket.IO connections refused because WEB_CONNECTIONS were already open")
 LOT_CLOSE_DELAY = Histogram("auction_lot_close_delay_seconds", "How long after its clock ran out a lot closed",
                             buckets=(0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60))
 AUCTIONS_COMPLETED = Counter("auctions_completed_total", "Auctions completed, by reason", ["reason"])

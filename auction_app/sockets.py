@@ -15,6 +15,10 @@ rooms. Handlers call socket_current_user(), which refuses a connection marked
 revoked, and re-checks the session in the database only every
 SOCKET_SESSION_RECHECK_SECONDS (the fallback for a lost message), never per event.
 
+A process accepts at most WEB_CONNECTIONS open connections; the next one is
+refused at once with code "server_full" (counted in
+socketio_connections_refused_total) instead of waiting for a free slot.
+
 Every handler answers its acknowledgement: an unexpected exception becomes
 {"ok": false, "error": {"code": "server_error", ...}} and is reported.
 """
@@ -112,6 +116,11 @@ def refuse(code: str, message: str):
 def on_connect(auth=None):
     from auction_app.auth.guards import user_from_socket
 
+    limit = current_app.config.get("WEB_CONNECTIONS", 5000)
+    if len(_connections) >= limit:
+        metrics.SOCKETS_REFUSED.inc()
+        log.warning("refusing a Socket.IO connection: %d open, WEB_CONNECTIONS=%d", len(_connections), limit)
+        refuse("server_full", "This auction server is full right now. Please try again in a minute.")
     try:
         user = user_from_socket(auth, request.environ)
     except ApiError as exc:

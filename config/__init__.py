@@ -149,7 +149,9 @@ class BaseConfig:
             raise ConfigurationError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}")
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
         self.ACCESS_LOG = _bool(env.get("ACCESS_LOG"), True)
-        # gunicorn --worker-connections for the one gevent worker (docker/entrypoint.sh reads the same variable).
+        # Open Socket.IO connections one web process accepts; the next one is refused with a clear
+        # error (code "server_full", docs/performance.md) instead of hanging. gunicorn's
+        # --worker-connections is set a little above it (docker/entrypoint.sh) so the refusal is answered.
         self.WEB_CONNECTIONS = _int(env, "WEB_CONNECTIONS", 5000)
         # /ready, /api/status and the metrics answer from a check at most this old (one check per process).
         self.STATUS_CACHE_SECONDS = _float(env, "STATUS_CACHE_SECONDS", 5.0)

@@ -36,11 +36,13 @@ case "$role" in
     # Each open WebSocket is a file descriptor: raise the soft limit to the hard one and say
     # when it is still below what gunicorn is told to accept (set the pod's nofile ulimit).
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((connections + 100)) ]; then
-      echo "{\"level\": \"WARNING\", \"logger\": \"entrypoint\", \"message\": \"open-file limit $(ulimit -n) is below WEB_CONNECTIONS=$connections + 100; raise nofile\"}" >&2
+    if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((connections + 200)) ]; then
+      echo "{\"level\": \"WARNING\", \"logger\": \"entrypoint\", \"message\": \"open-file limit $(ulimit -n) is below WEB_CONNECTIONS=$connections + 200; raise nofile\"}" >&2
     fi
+    # gunicorn accepts a little more than the app does, so connection WEB_CONNECTIONS+1 is
+    # answered with "server full" by the app instead of waiting in gunicorn's queue.
     exec gunicorn -k gevent -w 1 -b "${WEB_BIND:-0.0.0.0}:${PORT:-8000}" \
-      --worker-connections "$connections" --timeout 60 --graceful-timeout 20 --no-control-socket \
+      --worker-connections "$((connections + 100))" --timeout 60 --graceful-timeout 20 --no-control-socket \
       --logger-class gunicorn_logging.JsonLogger "$@" wsgi:app
     ;;
   worker)

@@ -6,13 +6,14 @@ the acknowledgement as {"ok": false, "error": {"code", "message"}}.
 `join_auction` and `sync` read a full snapshot, so each connection may call
 them SOCKET_SYNC_PER_10_SECONDS times per 10 seconds; a connection already in
 the room does not touch presence again, and presence is broadcast only when
-the set of members online changes.
+the set of members online changes, coalesced to one broadcast per auction per
+PRESENCE_COALESCE_SECONDS.
 """
 from __future__ import annotations
 
 import time
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import join_room, leave_room
 
 from auction_app import metrics, realtime
@@ -24,7 +25,7 @@ from auction_app.clock import utcnow
 from auction_app.effects import carry_out
 from auction_app.errors import ApiError
 from auction_app.extensions import socketio
-from auction_app.repositories import auctions, database
+from auction_app.repositories import database
 from auction_app.services import auction_engine
 from auction_app.sockets import on_disconnect_hook, socket_current_user, sync_allowed
 from auction_app.validation import validate
@@ -136,11 +137,32 @@ def _leave(auction_id: str) -> None:
     _rooms_by_sid.get(request.sid, set()).discard(auction_id)
     online, changed = presence.leave(auction_id, request.sid)
     if changed:
-        auction = auctions.get(database(), auction_id)
-        if auction is not None:
-            _announce_presence(auction, online)
+        # No database read: a mass disconnect (a web process restarting, a club's Wi-Fi dropping)
+        # must not queue thousands of reads. The seq is the latest this process announced.
+        seq = _presence_pending.get(auction_id) or _presence_seq.get(auction_id, 0)
+        _announce_presence({"_id": auction_id, "seq": seq}, online)
+
+
+# Presence changes are coalesced per auction: the first change arms one announcement
+# PRESENCE_COALESCE_SECONDS later, with whoever is online then; changes meanwhile ride along.
+# 50 members joining within a second cost one broadcast to the room, not 50 (issue 11).
+PRESENCE_COALESCE_SECONDS = 0.5
+_presence_pending: dict[str, int] = {}  # auction id -> the latest auction seq seen with a change
+_presence_seq: dict[str, int] = {}  # auction id -> the seq of its last presence announcement here
 
 
 def _announce_presence(auction: dict, online: list[str]) -> None:
-    realtime.emit("presence", {"auction_id": auction["_id"], "seq": auction["seq"], "online": online},
-                  room=auction_engine.room(auction["_id"]))
+    auction_id = auction["_id"]
+    armed = auction_id in _presence_pending
+    _presence_pending[auction_id] = max(auction["seq"], _presence_pending.get(auction_id, 0))
+    if not armed:
+        socketio.start_background_task(_flush_presence, current_app._get_current_object(), auction_id)
+
+
+def _flush_presence(app, auction_id: str) -> None:
+    socketio.sleep(PRESENCE_COALESCE_SECONDS)
+    seq = _presence_pending.pop(auction_id, 0)
+    _presence_seq[auction_id] = seq
+    with app.app_context():
+        realtime.emit("presence", {"auction_id": auction_id, "seq": seq, "online": presence.current(auction_id)},
+                      room=auction_engine.room(auction_id))

@@ -85,14 +85,19 @@ def _execute(db: Database, auction_id: str, command, now: datetime, publish: Pub
             refusal = quick_refusal()
             if refusal is not None:
                 return machine.Decision(rejection=refusal), None, Effects()
+        state = store.cached(db, auction_id)  # no read when this process holds the latest state
         for _ in range(MAX_ATTEMPTS):
-            state = store.load(db, auction_id)
+            from_cache = state is not None
+            state = state or store.load(db, auction_id)
             if state is None:
                 return None, None, Effects()
             fresh = isinstance(command, machine.ProxiesChanged)  # the cache can't know of the change yet
             book = store.league_proxies(db, state["league_id"]) if fresh else store.proxies_for(db, state)
             decision = machine.decide(state, command, now, book)
             if not decision.changed:
+                if from_cache:  # another process may have moved on: refuse only on the stored state
+                    state = None
+                    continue
                 return decision, state, Effects()
             new = store.commit(db, state, decision)
             if new is not None:
@@ -101,6 +106,7 @@ def _execute(db: Database, auction_id: str, command, now: datetime, publish: Pub
                 effects = _after_commit(db, state, new, decision)
                 _publish(effects, publish)
                 return decision, new, effects
+            state = None  # lost the race: the next attempt reads the stored state
         return machine.Decision(rejection=reject("busy")), None, Effects()
 
 

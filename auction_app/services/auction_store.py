@@ -6,12 +6,18 @@
 * `commit` writes a decision's new state, its records and follow-ups as ONE
   conditional replace on the document's version; False means somebody else
   changed the auction first, and the caller decides again on a fresh read.
+* `cached` gives the state this process last read or wrote, so an accepted bid
+  costs one conditional write and no read. It can only be stale, never wrong in
+  effect: a commit on a stale state fails its version check (the caller re-reads
+  and decides again), and a refusal or no-op decided on a cached state is decided
+  again on a fresh read before it is returned (docs/performance.md).
 * `proxies_for` gives the league's hidden maximums, read once per lot and per
   change of maximums (the auction's `proxy_version`), not once per bid.
 """
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import deque
 
@@ -50,6 +56,10 @@ _stored = _RecentlyStored()
 _locks_guard = threading.Lock()
 _locks: "weakref.WeakValueDictionary[str, threading.RLock]" = weakref.WeakValueDictionary()
 _proxy_cache: dict[str, tuple[tuple, list[ProxyBid]]] = {}
+# (database name, auction id) -> (monotonic time stored, state). Bounded in age so a state
+# restored from a backup under a running process (versions reused) is re-read soon anyway.
+_state_cache: dict[tuple[str, str], tuple[float, dict]] = {}
+STATE_CACHE_SECONDS = 5.0
 
 
 def lock(auction_id: str) -> threading.RLock:
@@ -70,7 +80,36 @@ def load(db: Database, auction_id: str) -> dict | None:
     state = auctions.get(db, auction_id)
     if state is not None:
         complete_outbox(db, state)
+        remember(db, state)
+    else:
+        forget(db, auction_id)
     return state
+
+
+def cached(db: Database, auction_id: str) -> dict | None:
+    """The state this process last loaded or committed (call under `lock`), or None.
+
+    Decide on it only where a stale state costs a retry: see the module docstring."""
+    hit = _state_cache.get((db.name, auction_id))
+    if hit is None or time.monotonic() - hit[0] > STATE_CACHE_SECONDS:
+        return None
+    return hit[1]
+
+
+def remember(db: Database, state: dict) -> None:
+    _state_cache[(db.name, state["_id"])] = (time.monotonic(), state)
+
+
+def forget(db: Database, auction_id: str) -> None:
+    _state_cache.pop((db.name, auction_id), None)
+
+
+def followups_done(db: Database, auction_id: str, version: int) -> None:
+    """Mark the stored follow-ups of `version` done, in the database and in the cached state."""
+    auctions.mark_followups_done(db, auction_id, version)
+    hit = _state_cache.get((db.name, auction_id))
+    if hit is not None and hit[1].get("version") == version:
+        hit[1]["outbox_pending"] = False
 
 
 def complete_outbox(db: Database, state: dict) -> list[dict]:
@@ -105,7 +144,9 @@ def commit(db: Database, old: dict, decision: Decision) -> dict | None:
                      + [e for e in carried if e not in decision.followups])
     new["outbox_pending"] = bool(decision.followups or carried)
     if not auctions.replace_if_version(db, old["version"], new):
+        forget(db, old["_id"])
         return None
+    remember(db, new)
     return new
 
 

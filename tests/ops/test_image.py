@@ -79,7 +79,8 @@ def test_web_role_answers_health_and_logs_json_with_the_request_id(role_env, wor
 
         wait_until(answers, "web role answering /health", proc=proc, log=log)
         argv = Path(f"/proc/{proc.pid}/cmdline").read_text().split("\0")
-        assert argv[argv.index("--worker-connections") + 1] == "1234", "WEB_CONNECTIONS reaches gunicorn"
+        assert argv[argv.index("--worker-connections") + 1] == "1334", \
+            "gunicorn accepts WEB_CONNECTIONS + 100, so the app itself answers the first one over with 'server full'"
         reply = requests.get(base + "/no-such-page", headers={"X-Request-ID": "req-from-proxy-42"}, timeout=5)
         assert reply.status_code == 404
         assert reply.headers["X-Request-ID"] == "req-from-proxy-42"
@@ -96,7 +97,7 @@ def test_web_role_answers_health_and_logs_json_with_the_request_id(role_env, wor
 
 def test_web_role_tells_gunicorn_the_configured_connections(role_env):
     script = Path(ENTRYPOINT).read_text()
-    assert '--worker-connections "$connections"' in script
+    assert '--worker-connections "$((connections + 100))"' in script
     assert 'connections="${WEB_CONNECTIONS:-5000}"' in script
     assert config.load("testing", env={}).WEB_CONNECTIONS == 5000, "the setting and the script agree on the default"
 

@@ -42,9 +42,10 @@ class RoomClient:
                 self._cond.notify_all()
         return handle
 
-    def connect(self) -> "RoomClient":
+    def connect(self, transports: tuple[str, ...] = ("websocket",)) -> "RoomClient":
+        """Connect over `transports` (("polling",) keeps to HTTP long-polling, as behind a proxy without upgrades)."""
         auth = {"token": self.token} if self.token else {"spectator_token": self.spectator_token}
-        self.sio.connect(self.base_url, auth=auth, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(self.base_url, auth=auth, transports=list(transports), wait_timeout=10)
         return self
 
     def join(self, auction_id: str) -> dict:

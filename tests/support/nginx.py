@@ -7,6 +7,11 @@ upgrades and sets X-Forwarded-For / -Proto / -Host as an ingress does.
 
 - affinity=True pins each client address to one upstream (ip_hash), which
   Socket.IO's polling transport needs with several web processes.
+- affinity="cookie" does what the Kubernetes ingress does (ingress-nginx's
+  `affinity: cookie`): a client without the INGRESSCOOKIE cookie is sent round
+  robin, the response sets INGRESSCOOKIE to the upstream that answered, and
+  every later request carrying it goes to that upstream. Clients on one
+  address therefore spread over the processes (ip_hash would pin them all).
 - Connections to the upstreams come from `proxy_bind` (default 127.0.0.2), so
   an app that ignores X-Forwarded-For sees 127.0.0.2, never the client's address.
 """
@@ -29,8 +34,23 @@ def nginx_binary() -> str:
     return found
 
 
-def _config(root: Path, port: int, upstreams: list[str], affinity: bool, proxy_bind: str | None) -> str:
-    servers = "\n".join(f"        server {u.removeprefix('http://').rstrip('/')};" for u in upstreams)
+AFFINITY_COOKIE = "INGRESSCOOKIE"
+
+
+def _config(root: Path, port: int, upstreams: list[str], affinity: bool | str, proxy_bind: str | None,
+            max_connections: int) -> str:
+    addresses = [u.removeprefix('http://').rstrip('/') for u in upstreams]
+    servers = "\n".join(f"        server {a};" for a in addresses)
+    cookie = affinity == "cookie"
+    # Only the known upstream addresses are honoured from the cookie; anything else goes round robin.
+    routes = "\n".join(f'        "{a}" {a};' for a in addresses)
+    cookie_map = f"""map $cookie_{AFFINITY_COOKIE} $app_backend {{
+        default app;
+{routes}
+    }}""" if cookie else ""
+    target = "$app_backend" if cookie else "app"
+    set_cookie = (f'add_header Set-Cookie "{AFFINITY_COOKIE}=$upstream_addr; Path=/; HttpOnly" always;'
+                  if cookie else "")
     bind = f"proxy_bind {proxy_bind};" if proxy_bind else ""
     # Run as a normal user, nginx keeps that user; as root it would switch workers to `nobody`,
     # who cannot write the temp directories inside a private workdir.
@@ -42,7 +62,8 @@ master_process on;
 worker_processes 1;
 pid {root}/nginx.pid;
 error_log {root}/error.log info;
-events {{ worker_connections 1024; }}
+worker_rlimit_nofile {max_connections * 2 + 100};
+events {{ worker_connections {max_connections}; }}
 http {{
     access_log {root}/access.log;
     client_body_temp_path {root}/tmp/body;
@@ -52,14 +73,16 @@ http {{
     scgi_temp_path {root}/tmp/scgi;
     client_max_body_size 8m;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    {cookie_map}
     upstream app {{
-        {"ip_hash;" if affinity else ""}
+        {"ip_hash;" if affinity is True else ""}
 {servers}
     }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
-            proxy_pass http://app;
+            proxy_pass http://{target};
+            {set_cookie}
             proxy_http_version 1.1;
             {bind}
             proxy_set_header Upgrade $http_upgrade;
@@ -76,18 +99,20 @@ http {{
 """
 
 
-def start_nginx(workdir: Path, upstreams: list[str], *, affinity: bool = True,
-                proxy_bind: str | None = PROXY_ADDRESS, port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_nginx(workdir: Path, upstreams: list[str], *, affinity: bool | str = True,
+                proxy_bind: str | None = PROXY_ADDRESS, port: int | None = None,
+                max_connections: int = 1024) -> tuple[subprocess.Popen, str]:
     """Start nginx in front of `upstreams` (base URLs); returns (process, base URL). Stop it with
     tests.support.services.stop_process.
 
     Pass `port` (from services.free_port()) when the app must know its public address in
-    advance: Socket.IO accepts only the Origin of PUBLIC_BASE_URL."""
+    advance: Socket.IO accepts only the Origin of PUBLIC_BASE_URL. `max_connections` is nginx's
+    worker_connections (each proxied socket uses two: client side and upstream side)."""
     port = port or free_port()
     root = Path(workdir) / f"nginx-{port}"
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     conf = root / "nginx.conf"
-    conf.write_text(_config(root, port, upstreams, affinity, proxy_bind))
+    conf.write_text(_config(root, port, upstreams, affinity, proxy_bind, max_connections))
     proc = spawn([nginx_binary(), "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")],
                  root / "nginx.out")
     wait_for_port(port, proc=proc)

@@ -178,9 +178,13 @@ def start_beat(env: dict, workdir: Path) -> subprocess.Popen:
                   "-s", str(workdir / "celerybeat-schedule")], workdir / "beat.log", env)
 
 
-def start_web(env: dict, workdir: Path, name: str = "web", port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_web(env: dict, workdir: Path, name: str = "web", port: int | None = None,
+              worker_connections: int | None = None) -> tuple[subprocess.Popen, str]:
+    """One gunicorn + gevent web process. `worker_connections` is gunicorn's cap on clients at once
+    (its default is 1,000); pass it above WEB_CONNECTIONS so the app can refuse the next socket itself."""
     port = port or free_port()
-    proc = spawn([str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
+    extra = ["--worker-connections", str(worker_connections)] if worker_connections else []
+    proc = spawn([str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}", *extra,
                   "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"], workdir / f"{name}-{port}.log", env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

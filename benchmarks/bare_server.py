@@ -1,0 +1,34 @@
+"""The floor to compare the product with: a bare python-socketio + gevent broadcast server.
+
+A client joins a room ("join_auction") and sends "bid"; the server re-broadcasts it as
+"bid_accepted" to the room and acknowledges it. No database, no Redis, no rules. Served
+exactly like the product's web process (gunicorn -k gevent -w 1), so both share the same
+transport stack; benchmarks/realtime_load.py starts it:
+
+    gunicorn -k gevent -w 1 --worker-connections 12000 -b 127.0.0.1:PORT benchmarks.bare_server:app
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import socketio  # noqa: E402
+
+sio = socketio.Server(async_mode="gevent", cors_allowed_origins="*")
+app = socketio.WSGIApp(sio)
+_seq: dict[str, int] = {}
+
+
+@sio.on("join_auction")
+def join_auction(sid, data):
+    room = data["auction_id"]
+    sio.enter_room(sid, room)
+    return {"ok": True, "snapshot": {"seq": _seq.get(room, 0), "lot": {"id": "bare", "price": 0}}}
+
+
+@sio.on("bid")
+def bid(sid, data):
+    room = data["auction_id"]
+    seq = _seq[room] = _seq.get(room, 0) + 1
+    accepted = {"seq": seq, "amount": data["amount"], "user_id": data.get("user_id")}
+    sio.emit("bid_accepted", {"auction_id": room, "seq": seq, "bid": accepted}, to=room)
+    return {"ok": True, "bid": accepted}

@@ -1,0 +1,373 @@
+"""Realtime load: the product against a bare python-socketio server, same rooms, same open-loop bids.
+
+Starts the product as the tests do (nx-27017, redis-server, --web gunicorn -k gevent -w 1 web
+processes, behind Debian's nginx with the ingress's cookie affinity when --web > 1, a Celery
+worker for the timers + clock queues, a general one, and beat) and, in the same run, the bare
+broadcast server of benchmarks/bare_server.py. Both get the same rooms x members, one
+python-socketio AsyncClient (WebSocket) per member, and open-loop Poisson arrivals: an asyncio
+scheduler fires bids at exponential inter-arrival times (--rate per second over all rooms),
+never waiting for answers, each from a member who is not leading, at price + 1.
+
+Latency is taken from a bid's send to its bid_accepted at EVERY client of the room. Prints
+p50/p95/p99/max, accepted bids/s, deliveries expected vs received, connection errors, the web
+processes' CPU seconds during the bidding and the product/bare ratio of p95s. With
+--lot-seconds N lots are short (they close and the next opens during the run) and the lot close
+lag (actual close - ends_at, from the auction_log `lot_closed` records) is printed too.
+
+    .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 30
+    .venv/bin/python benchmarks/realtime_load.py --rooms 100 --members 50 --rate 50 --seconds 30
+    .venv/bin/python benchmarks/realtime_load.py --rooms 200 --members 50 --rate 50 --seconds 30 --web 2
+    .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 40 --lot-seconds 5
+
+--pause-for-profile S waits S seconds after the product's bidding starts and prints the web
+process ids, so `py-spy record -p PID -d 20 -f raw` can attach (see docs/performance.md).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import services  # noqa: E402
+from tests.support.factories import make_league  # noqa: E402
+from tests.support.nginx import start_nginx  # noqa: E402
+
+CLOSE_EVENTS = ("lot_sold", "lot_unsold", "lot_skipped", "auction_completed", "auction_paused")
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def raise_fd_limit() -> int:
+    """Open files up to the hard limit; the servers spawned from here inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of `pid` (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+class Room:
+    """What the scheduler knows of one room: from the broadcasts its clients receive."""
+
+    def __init__(self, auction_id: str, user_ids: list[str]):
+        self.auction_id, self.user_ids = auction_id, user_ids
+        self.lot_id, self.price, self.leader, self.open = None, 0, None, True
+        self.last_sent, self.last_sender = 0, None
+        self.clients: dict[str, socketio.AsyncClient] = {}  # user id -> its own connection
+
+
+class Run:
+    def __init__(self, name: str, base: str, plan: list[tuple[str, str, str]], bare: bool):
+        self.name, self.base, self.bare = name, base, bare
+        self.rooms: dict[str, Room] = {}
+        self.tokens: dict[tuple[str, str], str] = {}
+        for auction_id, user_id, token in plan:
+            self.rooms.setdefault(auction_id, Room(auction_id, [])).user_ids.append(user_id)
+            self.tokens[(auction_id, user_id)] = token
+        self.sent: dict[tuple[str, int, str], float] = {}
+        self.latencies: list[float] = []
+        self.delivered = 0
+        self.accepted = 0
+        self.expected = 0
+        self.refused: Counter = Counter()
+        self.connect_errors: Counter = Counter()
+        self.bids_sent = 0
+
+    # ---- clients
+    def _client(self, room: Room, user_id: str) -> socketio.AsyncClient:
+        sio = socketio.AsyncClient(reconnection=False)
+
+        async def on_bid(payload):
+            bid = payload["bid"]
+            key = (room.auction_id, bid["amount"], bid["user_id"])
+            if key in self.sent:
+                self.latencies.append(time.perf_counter() - self.sent[key])
+                self.delivered += 1
+            if bid["amount"] >= room.price:
+                room.price, room.leader = bid["amount"], bid["user_id"]
+
+        async def on_lot_opened(payload):
+            lot = payload["lot"]
+            if lot["id"] != room.lot_id:
+                room.lot_id, room.price, room.leader, room.open = lot["id"], lot.get("price") or 0, None, True
+                room.last_sent, room.last_sender = 0, None
+
+        async def on_closed(payload):
+            if payload.get("lot_id") in (None, room.lot_id):
+                room.open = False
+
+        sio.on("bid_accepted", on_bid)
+        sio.on("lot_opened", on_lot_opened)
+        for event in CLOSE_EVENTS:
+            sio.on(event, on_closed)
+        return sio
+
+    async def _connect_one(self, room: Room, user_id: str) -> None:
+        sio = self._client(room, user_id)
+        try:
+            await sio.connect(self.base, auth={"token": self.tokens[(room.auction_id, user_id)]},
+                              transports=["websocket"], wait_timeout=30)
+            ack = await sio.call("join_auction", {"auction_id": room.auction_id}, timeout=60)
+            if not ack.get("ok"):
+                raise RuntimeError(ack["error"]["code"])
+            lot = ack["snapshot"].get("lot") or {}
+            if room.lot_id is None and lot:
+                room.lot_id, room.price = lot.get("id"), lot.get("price") or 0
+            room.clients[user_id] = sio
+        except Exception as exc:  # noqa: BLE001  (counted and printed, the run goes on)
+            self.connect_errors[type(exc).__name__ + ": " + str(exc)[:80]] += 1
+            try:
+                await sio.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def connect_all(self, batch: int = 100) -> float:
+        started = time.perf_counter()
+        pairs = [(room, uid) for room in self.rooms.values() for uid in room.user_ids]
+        for i in range(0, len(pairs), batch):
+            await asyncio.gather(*(self._connect_one(r, u) for r, u in pairs[i:i + batch]))
+        return time.perf_counter() - started
+
+    # ---- open-loop arrivals
+    async def _send(self, room: Room, user_id: str, amount: int) -> None:
+        sio = room.clients[user_id]
+        members = len(room.clients)
+
+        def on_ack(ack):
+            if ack.get("ok"):
+                self.accepted += 1
+                self.expected += members
+            else:
+                self.refused[ack["error"]["code"]] += 1
+
+        payload = {"auction_id": room.auction_id, "amount": amount, "retry": False, "user_id": user_id,
+                   "idempotency_key": secrets.token_urlsafe(12)}
+        if not self.bare:
+            payload.pop("user_id")
+            payload["lot_id"] = room.lot_id
+        self.sent[(room.auction_id, amount, user_id)] = time.perf_counter()
+        self.bids_sent += 1
+        try:
+            await sio.emit("bid", payload, callback=on_ack)
+        except Exception as exc:  # noqa: BLE001
+            self.refused["send_failed: " + type(exc).__name__] += 1
+
+    async def arrivals(self, rate: float, seconds: float, seed: int) -> float:
+        rng = random.Random(seed)
+        rooms = [r for r in self.rooms.values() if len(r.clients) >= 2]
+        started = time.perf_counter()
+        if not rooms:
+            print(f"[{self.name}] no room has two connected members: nothing to bid")
+            return 0.001
+        at = started
+        tasks = set()
+        while True:
+            at += rng.expovariate(rate)
+            if at - started > seconds:
+                break
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            room = rng.choice(rooms)
+            if not room.open:
+                continue  # between lots: nobody can bid
+            # The member who is not leading (nor just bid) bids the next price.
+            candidates = [u for u in room.clients if u not in (room.leader, room.last_sender)]
+            if not candidates:
+                continue
+            user_id = rng.choice(candidates)
+            amount = max(room.price, room.last_sent) + 1
+            room.last_sent, room.last_sender = amount, user_id
+            task = asyncio.create_task(self._send(room, user_id, amount))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        elapsed = time.perf_counter() - started
+        await asyncio.sleep(2.0)  # let the last broadcasts arrive
+        return elapsed
+
+    async def close(self) -> None:
+        clients = [c for r in self.rooms.values() for c in r.clients.values()]
+        for i in range(0, len(clients), 500):
+            await asyncio.gather(*(c.disconnect() for c in clients[i:i + 500]), return_exceptions=True)
+
+    def report(self, elapsed: float, connect_s: float, cpu: float) -> dict:
+        ms = [v * 1000 for v in self.latencies]
+        sockets = sum(len(r.clients) for r in self.rooms.values())
+        line = {"p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99),
+                "max": max(ms) if ms else float("nan")}
+        print(f"\n== {self.name} ({self.base})")
+        print(f"sockets connected      {sockets} in {connect_s:.1f} s; connection errors: "
+              f"{sum(self.connect_errors.values())} {dict(self.connect_errors.most_common(3)) or ''}")
+        print(f"bids sent              {self.bids_sent} ({self.bids_sent / elapsed:.1f}/s); accepted "
+              f"{self.accepted} ({self.accepted / elapsed:.1f}/s); refused {sum(self.refused.values())} "
+              f"{dict(self.refused.most_common(4)) or ''}")
+        print(f"deliveries             expected {self.expected}, received {self.delivered} "
+              f"(lost {max(0, self.expected - self.delivered)})")
+        print(f"bid -> every client    p50 {line['p50']:7.1f} ms  p95 {line['p95']:7.1f} ms  "
+              f"p99 {line['p99']:7.1f} ms  max {line['max']:7.1f} ms")
+        print(f"web CPU while bidding  {cpu:.1f} s over {elapsed:.0f} s ({100 * cpu / elapsed:.0f} % of one core)")
+        return line
+
+
+async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list[int],
+                pause_for_profile: float) -> dict:
+    connect_s = await run.connect_all()
+    before = sum(cpu_seconds(p) for p in web_pids)
+    if pause_for_profile:
+        print(f"[{run.name}] bidding started; web worker pids {web_pids} "
+              f"(py-spy record -p PID -d 20 -f raw -o profile.txt)", flush=True)
+    elapsed = await run.arrivals(rate, seconds, seed)
+    cpu = sum(cpu_seconds(p) for p in web_pids) - before
+    line = run.report(elapsed, connect_s, cpu)
+    await run.close()
+    return line
+
+
+def lot_close_lag(db, auction_ids: list[str]) -> None:
+    lags = [(r["at"] - r["ends_at"]).total_seconds() for r in
+            db.auction_log.find({"auction_id": {"$in": auction_ids}, "kind": "lot_closed"})]
+    if not lags:
+        print("lot close lag          no lot closed by its clock during the run")
+        return
+    print(f"lot close lag          {len(lags)} lots closed by the clock: p50 {percentile(lags, 50):.2f} s  "
+          f"p99 {percentile(lags, 99):.2f} s  max {max(lags):.2f} s  (actual close - ends_at)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rooms", type=int, default=30)
+    parser.add_argument("--members", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=50, help="bids per second over all rooms (Poisson)")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--web", type=int, default=1, help="web processes (behind nginx when more than 1)")
+    parser.add_argument("--lot-seconds", type=int, default=0,
+                        help="short lots of this many seconds (0: one long lot per room)")
+    parser.add_argument("--only", choices=("both", "product", "bare"), default="both")
+    parser.add_argument("--pause-for-profile", type=float, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    hard = raise_fd_limit()
+    sockets = args.rooms * args.members
+    if sockets * 2 + 200 > hard:
+        print(f"warning: {sockets} sockets need about {sockets * 2} file descriptors here; the hard limit is {hard}")
+    per_web = sockets // args.web + 200
+    worker_connections = per_web + 1000
+    workdir = Path(tempfile.mkdtemp(prefix="realtime-load-"))
+    procs = []
+    results = {}
+    try:
+        mongo, mongo_url = services.start_mongo(workdir)
+        redis_proc, redis_url, _ = services.start_redis(workdir)
+        procs += [mongo, redis_proc]
+        public_port = services.free_port()
+        env = dict(os.environ, APP_ENV="testing", MONGO_URL=mongo_url, MONGO_DB="bench", REDIS_URL=redis_url,
+                   PUBLIC_BASE_URL=f"http://127.0.0.1:{public_port}", WEB_CONNECTIONS=str(per_web),
+                   TRUSTED_PROXIES="1" if args.web > 1 else "0", PYTHONUNBUFFERED="1")
+        os.environ.update({k: env[k] for k in ("APP_ENV", "MONGO_URL", "MONGO_DB", "REDIS_URL", "PUBLIC_BASE_URL")})
+        from auction_app import create_app
+        from auction_app.auth.guards import issue_session
+        from auction_app.db import create_indexes
+        from auction_app.effects import carry_out
+        from auction_app.extensions import mongo as mongo_ext
+        from auction_app.services import auction_engine
+
+        app = create_app()
+        webs = []
+        for i in range(args.web):
+            port = public_port if args.web == 1 else None
+            proc, base = services.start_web(env, workdir, name=f"web{i}", port=port,
+                                            worker_connections=worker_connections)
+            webs.append((proc, base))
+            procs.append(proc)
+        if args.web > 1:
+            nginx, product_base = start_nginx(workdir, [b for _, b in webs], affinity="cookie", port=public_port,
+                                              max_connections=2 * sockets + 1000)
+            procs.append(nginx)
+        else:
+            product_base = webs[0][1]
+        procs.append(services.start_worker(env, workdir, name="timers", queues="timers,clock", concurrency=4))
+        procs.append(services.start_worker(env, workdir, name="general", queues="default,email,maintenance,clock",
+                                           concurrency=2))
+        procs.append(services.start_beat(env, workdir))
+        bare_port = services.free_port()
+        bare = services.spawn([str(services.VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1",
+                               "--worker-connections", str(sockets + 1000), "-b", f"127.0.0.1:{bare_port}",
+                               "--no-control-socket", "benchmarks.bare_server:app"], workdir / "bare.log")
+        procs.append(bare)
+        services.wait_for_port(bare_port, proc=bare)
+        time.sleep(1.0)
+        web_pids = [c for proc, _ in webs for c in children(proc.pid)]
+        bare_pids = children(bare.pid)
+
+        plan, auction_ids = [], []
+        lot_seconds = args.lot_seconds or 3600
+        with app.test_request_context():
+            db = mongo_ext.db
+            create_indexes(db)
+            now = datetime.now(timezone.utc)
+            for _ in range(args.rooms):
+                league, users = make_league(db, members=args.members, budget=10**9, roster_slots=6,
+                                            lot_seconds=lot_seconds, bid_clock_seconds=min(lot_seconds, 10),
+                                            pause_between_lots_seconds=2, max_members=max(16, args.members))
+                auction, effects = auction_engine.start(db, league, users[0]["_id"], now)
+                carry_out(effects)
+                auction_ids.append(auction["_id"])
+                for user in users:
+                    plan.append((auction["_id"], user["_id"], issue_session(user, "bench", "127.0.0.1")))
+        print(f"{args.rooms} rooms x {args.members} members = {sockets} sockets; {args.rate:g} bids/s (Poisson, "
+              f"open loop) for {args.seconds:g} s; product: {args.web} web process(es) "
+              f"(gunicorn -k gevent -w 1 --worker-connections {worker_connections}, WEB_CONNECTIONS={per_web})"
+              + (" behind nginx (cookie affinity)" if args.web > 1 else "")
+              + (f"; lots of {args.lot_seconds} s" if args.lot_seconds else "") + f"; fd limit {hard}")
+        if args.only in ("both", "bare"):
+            bare_plan = [(a, u, "bare") for a, u, _ in plan]
+            results["bare"] = asyncio.run(drive(Run("bare python-socketio server", f"http://127.0.0.1:{bare_port}",
+                                                    bare_plan, bare=True),
+                                                args.rate, args.seconds, args.seed, bare_pids, 0))
+        if args.only in ("both", "product"):
+            results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False), args.rate,
+                                                   args.seconds, args.seed, web_pids, args.pause_for_profile))
+            with app.app_context():
+                lot_close_lag(mongo_ext.db, auction_ids)
+    finally:
+        for proc in reversed(procs):
+            services.stop_process(proc)
+    if len(results) == 2:
+        ratio = results["product"]["p95"] / results["bare"]["p95"]
+        print(f"\np95 product / bare     {ratio:.1f}x  (target <= 2x)")
+    print(f"logs: {workdir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Scale (issue 11): several web processes behind nginx configured like the ingress, and the
+per-process connection limit. Real gunicorn + gevent processes, Debian's nginx, real sockets."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+import requests
+import socketio
+
+from auction_app.effects import carry_out
+from auction_app.services import auction_engine as engine
+from tests.support import services
+from tests.support.auction_clients import RoomClient
+from tests.support.factories import make_league, make_user, session_token
+from tests.support.nginx import AFFINITY_COOKIE, start_nginx
+
+pytestmark = pytest.mark.slow
+
+
+def open_sockets(base: str) -> int:
+    """The socketio_connections gauge an operator reads on a web process's /metrics."""
+    text = requests.get(base + "/metrics", timeout=10).text
+    return int(float(re.search(r"^socketio_connections (\S+)$", text, re.M).group(1)))
+
+
+@pytest.fixture(scope="module")
+def two_webs_behind_nginx(service_env, workdir):
+    """Two web processes behind nginx with the ingress's cookie affinity; yields (public URL, [web URLs])."""
+    public_port = services.free_port()
+    env = dict(service_env, TRUSTED_PROXIES="1", PUBLIC_BASE_URL=f"http://127.0.0.1:{public_port}")
+    webs = [services.start_web(env, workdir, name=f"web-scale-{i}") for i in range(2)]
+    nginx_proc, base = start_nginx(workdir, [b for _, b in webs], affinity="cookie", port=public_port)
+    yield base, [b for _, b in webs]
+    services.stop_process(nginx_proc)
+    for proc, _ in webs:
+        services.stop_process(proc)
+
+
+def test_two_web_processes_behind_nginx_share_one_room_over_both_transports(app, db, worker,
+                                                                             two_webs_behind_nginx):
+    base, webs = two_webs_behind_nginx
+    league, users = make_league(db, members=6, budget=1000, roster_slots=1, lot_seconds=120, bid_clock_seconds=30)
+    with app.app_context():
+        auction, effects = engine.start(db, league, users[0]["_id"], datetime.now(timezone.utc))
+        carry_out(effects)
+    before = [open_sockets(w) for w in webs]
+    # Half the members on long-polling (each poll is a new HTTP request: only affinity keeps them on
+    # the process that holds their session), half on WebSocket.
+    clients = []
+    for i, user in enumerate(users):
+        client = RoomClient(base, token=session_token(app, user), name=f"m{i}")
+        client.connect(transports=("polling",) if i % 2 else ("websocket",))
+        clients.append(client)
+    try:
+        for client in clients:
+            client.join(auction["_id"])
+        added = [open_sockets(w) - b for w, b in zip(webs, before)]
+        # nginx spread the members over both processes, and every one of them is counted once.
+        assert sum(added) == len(clients)
+        assert all(n > 0 for n in added), added
+        polling = [c for c in clients if c.sio.transport() == "polling"]
+        assert polling and all(AFFINITY_COOKIE in c.sio.eio.http.cookies for c in polling)
+
+        lot_id = clients[0].snapshot["lot"]["id"]
+        price = clients[0].snapshot["lot"]["price"] or 0
+        amounts = []
+        for bidder in clients:  # each member outbids the last one, whichever process either is on
+            price += 1
+            ack = bidder.bid(price, lot_id=lot_id)
+            assert ack["ok"], ack
+            amounts.append(price)
+        for client in clients:
+            client.wait_for("bid_accepted", lambda p: p["bid"]["amount"] == amounts[-1])
+            seen = sorted(p["bid"]["amount"] for p in client.received("bid_accepted"))
+            assert seen == amounts, (client.name, seen)
+            assert client.gaps == 0
+    finally:
+        for client in clients:
+            client.disconnect()
+
+
+def test_a_web_process_refuses_the_socket_beyond_its_limit_with_a_clear_error(app, db, service_env, workdir):
+    port = services.free_port()
+    env = dict(service_env, WEB_CONNECTIONS="3", PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    proc, base = services.start_web(env, workdir, name="web-limit", port=port, worker_connections=50)
+    tokens = [session_token(app, make_user(db)) for _ in range(4)]
+    connected = []
+    try:
+        for token in tokens[:3]:
+            client = socketio.Client(reconnection=False)
+            client.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+            connected.append(client)
+        assert open_sockets(base) == 3
+
+        errors = []
+        fourth = socketio.Client(reconnection=False)
+        fourth.on("connect_error", errors.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            fourth.connect(base, auth={"token": tokens[3]}, transports=["websocket"], wait_timeout=10)
+        full = "This auction server is full right now. Please try again in a minute."
+        assert errors == [{"message": full, "data": {"code": "server_full", "message": full}}]
+        assert open_sockets(base) == 3
+        assert re.search(r"^socketio_connections_refused_total 1\.0$", requests.get(base + "/metrics").text, re.M)
+
+        connected.pop().disconnect()  # a place frees up: the same member gets in
+        again = socketio.Client(reconnection=False)
+        again.connect(base, auth={"token": tokens[3]}, transports=["websocket"], wait_timeout=10)
+        connected.append(again)
+        assert open_sockets(base) == 3
+    finally:
+        for client in connected:
+            client.disconnect()
+        services.stop_process(proc)
