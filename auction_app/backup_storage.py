@@ -234,10 +234,11 @@ def _counts_in_file(path: Path) -> dict[str, int]:
     import gzip
     import json
 
-    counts: dict[str, int] = {}
+    # Distinct documents: one changed while the backup ran may be listed twice (restore keeps one).
+    ids: dict[str, set] = {}
     with gzip.open(path, "rt", encoding="utf-8") as src:
         src.readline()
         for line in src:
-            name = json.loads(line)["c"]
-            counts[name] = counts.get(name, 0) + 1
-    return counts
+            row = json.loads(line)
+            ids.setdefault(row["c"], set()).add(json.dumps(row["d"].get("_id"), sort_keys=True))
+    return {name: len(found) for name, found in ids.items()}

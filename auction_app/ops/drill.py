@@ -4,6 +4,7 @@ A pass sets `restore_drill_last_success_timestamp_seconds` (via ops_state)."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +20,9 @@ def run_drill(config, db, path: str | Path | None = None, now: datetime | None =
     if path is None:
         result = {"ok": False, "problems": [f"no backup found in {config['BACKUP_DIR']}"], "restored": {}}
     else:
-        scratch_name = f"{db.name}_restore_drill"
+        # A name of its own per run: a drill started by hand while the nightly one runs must not
+        # restore into (or drop) the same scratch database.
+        scratch_name = f"{db.name}_restore_drill_{uuid.uuid4().hex[:8]}"
         db.client.drop_database(scratch_name)
         try:
             result = backup_storage.restore_drill(db, db.client[scratch_name], path,
