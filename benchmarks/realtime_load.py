@@ -45,17 +45,9 @@ sys.path.insert(0, str(ROOT))
 from tests.support import services  # noqa: E402
 from tests.support.factories import make_league  # noqa: E402
 from tests.support.nginx import start_nginx  # noqa: E402
+from benchmarks.auction_bench import percentile  # noqa: E402  (one definition for both benchmarks)
 
 CLOSE_EVENTS = ("lot_sold", "lot_unsold", "lot_skipped", "auction_completed", "auction_paused")
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = (len(values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def raise_fd_limit() -> int:
