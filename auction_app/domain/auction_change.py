@@ -7,7 +7,6 @@ no database, no clock of its own.
 """
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta
 
 from auction_app.domain.auction_commands import Decision
@@ -27,11 +26,27 @@ from auction_app.domain.proxy_rules import ProxyBid, resolve_proxy_bids
 RECENT_BIDS = 30            # bids kept in the state for the live feed
 
 
+def working_copy(state: dict) -> dict:
+    """A copy of `state` that a change may modify without touching the original.
+
+    Only what changes modify is copied (the lot, each team's lot, each member and their keys,
+    the nomination turn): a deep copy of the whole auction was the largest cost of a bid.
+    Everything else (settings, orders, recent bids, records) is replaced, never modified."""
+    new = dict(state)
+    for name in ("lot", "nominating", "settings"):
+        if isinstance(state.get(name), dict):
+            new[name] = dict(state[name])
+    new["lots"] = {team: dict(lot) for team, lot in state["lots"].items()}
+    new["members"] = {uid: dict(member, keys=dict(member.get("keys") or {}))
+                      for uid, member in state["members"].items()}
+    return new
+
+
 class Change:
     """A working copy of the state plus what the change produced so far."""
 
     def __init__(self, state: dict, now: datetime, proxies: list[ProxyBid]):
-        self.state = copy.deepcopy(state)
+        self.state = working_copy(state)
         self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what the database keeps
         self.proxies = proxies
         self.records: list[dict] = []
