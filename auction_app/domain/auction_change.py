@@ -36,9 +36,9 @@ def working_copy(state: dict) -> dict:
     for name in ("lot", "nominating", "settings"):
         if isinstance(state.get(name), dict):
             new[name] = dict(state[name])
-    new["lots"] = {team: dict(lot) for team, lot in state["lots"].items()}
+    new["lots"] = {team: dict(lot) for team, lot in (state.get("lots") or {}).items()}
     new["members"] = {uid: dict(member, keys=dict(member.get("keys") or {}))
-                      for uid, member in state["members"].items()}
+                      for uid, member in (state.get("members") or {}).items()}
     return new
 
 
