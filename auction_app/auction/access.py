@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from auction_app.errors import ApiError
 from auction_app.repositories import auctions, database, leagues
+from auction_app.services import auction_store
 
 NOT_FOUND = ApiError("not_found", "We couldn't find that auction.", 404)
 
@@ -13,6 +14,13 @@ def auction_for_member(auction_id: str, user_id: str) -> dict:
     if auction is None or user_id not in auction["members"]:
         raise NOT_FOUND
     return auction
+
+
+def check_member(auction_id: str, user_id: str) -> None:
+    """404 unless `user_id` is one of the auction's members; no read when this process knows the auction."""
+    members = auction_store.members_of(database(), auction_id) if isinstance(auction_id, str) else None
+    if members is None or user_id not in members:
+        raise NOT_FOUND
 
 
 def auction_for_spectator(auction_id: str, spectator_token: str) -> dict:

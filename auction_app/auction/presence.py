@@ -16,11 +16,11 @@ def enter(auction_id: str, sid: str, user_id: str) -> tuple[list[str], bool]:
     """Record this connection. Returns (members online, whether this member just came online):
     a second tab of someone already online changes nothing anyone needs to hear about."""
     try:
-        r = client()
-        was_online = user_id in set(r.hvals(_key(auction_id)))
-        r.hset(_key(auction_id), sid, user_id)
-        r.expire(_key(auction_id), 24 * 3600)  # a crashed web process can't leave ghosts forever
-        return online(auction_id), not was_online
+        before, _, _, after = (client().pipeline(transaction=True)  # one round trip
+                               .hvals(_key(auction_id)).hset(_key(auction_id), sid, user_id)
+                               .expire(_key(auction_id), 24 * 3600)  # a crashed web process can't leave ghosts forever
+                               .hvals(_key(auction_id)).execute())
+        return _members(after), user_id not in set(before)
     except Exception:
         log.warning("presence unavailable", exc_info=True)
         return [], False
@@ -29,11 +29,9 @@ def enter(auction_id: str, sid: str, user_id: str) -> tuple[list[str], bool]:
 def leave(auction_id: str, sid: str) -> tuple[list[str], bool]:
     """Forget this connection. Returns (members online, whether that changed the list)."""
     try:
-        r = client()
-        before = online(auction_id)
-        r.hdel(_key(auction_id), sid)
-        after = online(auction_id)
-        return after, after != before
+        before, _, after = (client().pipeline(transaction=True)
+                            .hvals(_key(auction_id)).hdel(_key(auction_id), sid).hvals(_key(auction_id)).execute())
+        return _members(after), _members(after) != _members(before)
     except Exception:
         log.warning("presence unavailable", exc_info=True)
         return [], False
@@ -48,4 +46,8 @@ def current(auction_id: str) -> list[str]:
 
 
 def online(auction_id: str) -> list[str]:
-    return sorted(set(client().hvals(_key(auction_id))) - {""})
+    return _members(client().hvals(_key(auction_id)))
+
+
+def _members(user_ids: list[str]) -> list[str]:
+    return sorted(set(user_ids) - {""})

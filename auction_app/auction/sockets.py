@@ -18,7 +18,7 @@ from flask_socketio import join_room, leave_room
 
 from auction_app import metrics, realtime
 from auction_app.auction import presence
-from auction_app.auction.access import auction_for_member, auction_for_spectator
+from auction_app.auction.access import NOT_FOUND, auction_for_spectator, check_member
 from auction_app.auction.ratelimit import check_bid_rate
 from auction_app.auction.schemas import BidIn, JoinAuctionIn, NominateIn
 from auction_app.clock import utcnow
@@ -26,7 +26,7 @@ from auction_app.effects import carry_out
 from auction_app.errors import ApiError
 from auction_app.extensions import socketio
 from auction_app.repositories import database
-from auction_app.services import auction_engine
+from auction_app.services import auction_engine, auction_store
 from auction_app.sockets import on_disconnect_hook, socket_current_user, sync_allowed
 from auction_app.validation import validate
 
@@ -42,11 +42,14 @@ SYNC_LIMITED = ApiError("rate_limited", "You're refreshing the auction very ofte
                                         "and try again.", 429)
 
 
-def _viewer_auction(payload: JoinAuctionIn) -> tuple[dict, str | None]:
+def _check_viewer(payload: JoinAuctionIn) -> str | None:
+    """The member's id (None for a spectator) if this connection may watch the auction; ApiError otherwise."""
     user = socket_current_user()
     if user is not None:
-        return auction_for_member(payload.auction_id, user["_id"]), user["_id"]
-    return auction_for_spectator(payload.auction_id, payload.spectator_token or ""), None
+        check_member(payload.auction_id, user["_id"])
+        return user["_id"]
+    auction_for_spectator(payload.auction_id, payload.spectator_token or "")
+    return None
 
 
 @socketio.on("join_auction")
@@ -55,19 +58,27 @@ def on_join_auction(data=None):
         payload = validate(JoinAuctionIn, data)
         if not sync_allowed():
             raise SYNC_LIMITED
-        auction, viewer_id = _viewer_auction(payload)
+        viewer_id = _check_viewer(payload)
     except ApiError as exc:
         return _error(exc)
-    join_room(auction_engine.room(auction["_id"]))
+    auction_id = payload.auction_id
+    # In the room first, then the state: every event after the state read reaches this socket,
+    # and the client skips the ones the snapshot already has (by seq). Joins at the same moment
+    # share one read (auction_store.read_after_now).
+    join_room(auction_engine.room(auction_id))
+    auction = auction_store.read_after_now(database(), auction_id)
+    if auction is None:  # deleted meanwhile
+        leave_room(auction_engine.room(auction_id))
+        return _error(NOT_FOUND)
     joined = _rooms_by_sid.setdefault(request.sid, set())
     online: list[str] = []  # spectators are not told who is online
-    if viewer_id and auction["_id"] in joined:
-        online = presence.current(auction["_id"])  # already here: nothing changes, nothing to announce
+    if viewer_id and auction_id in joined:
+        online = presence.current(auction_id)  # already here: nothing changes, nothing to announce
     elif viewer_id:
-        online, newly_online = presence.enter(auction["_id"], request.sid, viewer_id)
+        online, newly_online = presence.enter(auction_id, request.sid, viewer_id)
         if newly_online:
             _announce_presence(auction, online)
-    joined.add(auction["_id"])
+    joined.add(auction_id)
     snapshot = auction_engine.snapshot(database(), auction, viewer_id, utcnow())
     snapshot["online"] = online
     return {"ok": True, "snapshot": snapshot}

@@ -13,6 +13,7 @@ no Flask, no Celery.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ from auction_app.repositories import auctions, bids, leagues, sports
 from auction_app.services import auction_store as store
 from auction_app.services.auction_views import lobby_room, public_bid, room, snapshot  # noqa: F401  (read API)
 from auction_app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 60  # re-reads after losing a race; each loss means someone else progressed
 
@@ -103,15 +106,40 @@ def _execute(db: Database, auction_id: str, command, now: datetime, publish: Pub
             if new is not None:
                 if decision.records:
                     price_floors.note(new)
-                effects = _after_commit(db, state, new, decision)
-                _publish(effects, publish)
-                return decision, new, effects
+                return decision, new, _settle(db, state, new, decision, publish)
             state = None  # lost the race: the next attempt reads the stored state
         return machine.Decision(rejection=reject("busy")), None, Effects()
 
 
+def _settle(db: Database, old: dict, new: dict, decision: machine.Decision, publish: Publisher | None) -> Effects:
+    """After a commit: complete its outbox and publish its events.
+
+    With follow-ups that other pages read (the league marked completed), they are done
+    before anyone hears. Otherwise the events leave first: the committed write is the
+    truth, members are waiting for the broadcast, and the log records it carries are
+    stored right after; if storing fails, the stored outbox still has them and the
+    next load of the auction stores them (issue 11: one database round trip less
+    between a bid and its broadcast).
+    """
+    if new.get("outbox_pending"):
+        effects = _after_commit(db, old, new, decision)
+        _publish(effects, publish)
+        return effects
+    effects = _effects_of(old, new, decision, tasks=[])
+    _publish(effects, publish)
+    try:
+        store.complete_outbox(db, new)
+    except Exception:
+        log.exception("storing the log records of auction %s v%s failed; the next load stores them",
+                      new["_id"], new["version"])
+    return effects
+
+
 def _after_commit(db: Database, old: dict | None, new: dict, decision: machine.Decision) -> Effects:
-    tasks = store.complete_outbox(db, new)
+    return _effects_of(old, new, decision, tasks=store.complete_outbox(db, new))
+
+
+def _effects_of(old: dict | None, new: dict, decision: machine.Decision, tasks: list[dict]) -> Effects:
     effects = Effects(events=[(new["_id"], name, payload) for name, payload in decision.events])
     # The league page's lobby learns at once that the auction it waits for has started.
     effects.lobby_events = [(new["league_id"], name, dict(payload, league_id=new["league_id"]))

@@ -86,6 +86,74 @@ def load(db: Database, auction_id: str) -> dict | None:
     return state
 
 
+class _SharedReads:
+    """Reads that start after the caller asked, shared by everyone asking meanwhile.
+
+    When fifty members open the room in the same second, they need a state at least as
+    new as the moment each of them joined the room's broadcasts, not fifty reads: every
+    caller waits for the next read to start (never one already under way, which may
+    predate its join) and all callers queued for that read share its result.
+    """
+
+    class _Flight:
+        def __init__(self):
+            self.done = threading.Event()
+            self.result: dict | None = None
+            self.error: BaseException | None = None
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._queued: dict[tuple, "_SharedReads._Flight"] = {}
+        self._running: dict[tuple, "_SharedReads._Flight"] = {}
+
+    def read(self, key: tuple, read) -> dict | None:
+        with self._guard:
+            flight = self._queued.get(key)
+            leads = flight is None
+            if leads:
+                flight = self._queued[key] = self._Flight()
+        if not leads:
+            flight.done.wait()
+        else:
+            self._lead(key, flight, read)
+        if flight.error is not None:
+            raise flight.error
+        return flight.result
+
+    def _lead(self, key: tuple, flight: "_SharedReads._Flight", read) -> None:
+        while True:  # one read of a key at a time: ours starts when the one under way ends
+            with self._guard:
+                running = self._running.get(key)
+                if running is None:
+                    self._running[key] = flight
+                    del self._queued[key]  # whoever asks from now on waits for a later read
+                    break
+            running.done.wait()
+        try:
+            flight.result = read()
+        except BaseException as exc:  # noqa: BLE001  (handed to every caller of this read)
+            flight.error = exc
+        finally:
+            with self._guard:
+                del self._running[key]
+            flight.done.set()
+
+
+_shared_reads = _SharedReads()
+
+
+def read_after_now(db: Database, auction_id: str) -> dict | None:
+    """The stored state, read after this call began (for snapshots: see `_SharedReads`)."""
+    return _shared_reads.read((db.name, auction_id), lambda: load(db, auction_id))
+
+
+def members_of(db: Database, auction_id: str) -> dict | None:
+    """The auction's members (fixed when it starts) from any state this process holds, else a read."""
+    hit = _state_cache.get((db.name, auction_id))
+    state = hit[1] if hit is not None else read_after_now(db, auction_id)
+    return None if state is None else state["members"]
+
+
 def cached(db: Database, auction_id: str) -> dict | None:
     """The state this process last loaded or committed (call under `lock`), or None.
 
@@ -115,7 +183,17 @@ def followups_done(db: Database, auction_id: str, version: int) -> None:
 def complete_outbox(db: Database, state: dict) -> list[dict]:
     """Store the last change's records and do its database follow-ups (idempotent).
 
-    Returns the follow-ups that are tasks to queue (the caller queues them)."""
+    Returns the follow-ups that are tasks to queue (the caller queues them). If storing
+    fails, this process forgets its cached state, so the next change reads the auction
+    (and completes the outbox) instead of overwriting an outbox that was never stored."""
+    try:
+        return _complete_outbox(db, state)
+    except Exception:
+        forget(db, state["_id"])
+        raise
+
+
+def _complete_outbox(db: Database, state: dict) -> list[dict]:
     tasks = []
     pending = state.get("outbox_pending")
     for entry in state.get("outbox") or []:

@@ -1,6 +1,7 @@
 """What clients see of an auction: the room name and the full snapshot."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import asdict
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from auction_app.domain.auction_machine import (
     settings_of,
 )
 from auction_app.domain.auction_rules import max_bid
-from auction_app.repositories import proxies
+from auction_app.services import auction_store
 
 __all__ = ["room", "lobby_room", "snapshot", "public_bid", "public_lot"]
 
@@ -30,6 +31,29 @@ def lobby_room(league_id: str) -> str:
 
 def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) -> dict:
     """Everything a client needs to draw the room, as of `seq`. Proxies only the viewer's own."""
+    view = dict(_public_view(db, auction))
+    view["server_time"] = now.isoformat()
+    view["me"] = _viewer_view(db, auction, viewer_id)
+    return view
+
+
+# The part every viewer of one version of an auction shares, built once per version: fifty
+# members opening the room at once cost one build, not fifty (issue 11). Small and bounded.
+_public_views: OrderedDict[tuple, dict] = OrderedDict()
+_PUBLIC_VIEWS_KEPT = 512
+
+
+def _public_view(db: Database, auction: dict) -> dict:
+    key = (db.name, auction["_id"], auction.get("version"), auction["seq"])
+    found = _public_views.get(key)
+    if found is None:
+        found = _public_views[key] = _build_public_view(auction)
+        while len(_public_views) > _PUBLIC_VIEWS_KEPT:
+            _public_views.popitem(last=False)
+    return found
+
+
+def _build_public_view(auction: dict) -> dict:
     s = settings_of(auction)
     rosters: dict[str, list] = {uid: [] for uid in auction["members"]}
     for team, lot in auction["lots"].items():
@@ -45,17 +69,10 @@ def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) 
     if lot and auction["status"] == PAUSED and lot["status"] == "open":
         lot["status"] = "paused"
         lot["remaining_ms"] = auction.get("lot_remaining_ms")
-    me = None
-    if viewer_id in auction["members"]:
-        view = bidder_view(auction, viewer_id)
-        me = {"user_id": viewer_id, "budget_left": view.budget_left, "slots_left": view.slots_left,
-              "max_bid": max_bid(view.budget_left, view.slots_left, s.min_bid),
-              "is_commissioner": viewer_id == auction["commissioner_id"],
-              "proxies": proxies.for_user(db, auction["league_id"], viewer_id)}
     done = sum(1 for t in auction["lots"].values() if t["status"] in ("sold", "passed"))
     return {
         "auction_id": auction["_id"], "league_id": auction["league_id"], "status": auction["status"],
-        "seq": auction["seq"], "server_time": now.isoformat(), "settings": asdict(s),
+        "seq": auction["seq"], "settings": asdict(s),
         "lot": lot, "members": members,
         "lots": [{"team_key": t, **{k: v for k, v in auction["lots"][t].items()
                                    if k in ("status", "round", "price", "winner_id", "sold_seq", "undone_price")}}
@@ -67,8 +84,19 @@ def snapshot(db: Database, auction: dict, viewer_id: str | None, now: datetime) 
         "completed_reason": auction.get("completed_reason"),
         "nominating": _nominating(auction),
         "offerable": [t for t in auction["lot_order"] if auction["lots"][t]["status"] in ("pending", "unsold")],
-        "me": me,
     }
+
+
+def _viewer_view(db: Database, auction: dict, viewer_id: str | None) -> dict | None:
+    if viewer_id not in auction["members"]:
+        return None
+    s = settings_of(auction)
+    view = bidder_view(auction, viewer_id)
+    # The maximums the engine bids with (cached per lot and per change of maximums), the viewer's only.
+    mine = {p.team_key: p.max_amount for p in auction_store.proxies_for(db, auction) if p.user_id == viewer_id}
+    return {"user_id": viewer_id, "budget_left": view.budget_left, "slots_left": view.slots_left,
+            "max_bid": max_bid(view.budget_left, view.slots_left, s.min_bid),
+            "is_commissioner": viewer_id == auction["commissioner_id"], "proxies": mine}
 
 
 def _nominating(auction: dict) -> dict | None:

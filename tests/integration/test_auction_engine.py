@@ -386,3 +386,22 @@ def test_with_a_delay_hidden_maximums_answer_a_moment_later_like_a_person(db):
     assert [e[1] for e in answered.events] == ["bid_accepted"]
     lot = state(db, auction)["lot"]
     assert (lot["leader_id"], lot["price"]) == (c["_id"], 6)
+
+
+def test_a_bid_whose_log_record_fails_to_store_stands_and_the_record_is_not_lost(db):
+    # The broadcast leaves before the log record is stored (issue 11); a record that fails to
+    # store stays in the auction's outbox and the next change stores it instead of overwriting it.
+    auction, (a, b, c), _ = started(db)
+    blocked = f"{auction['_id']}:{state(db, auction)['seq'] + 1}"
+    db.bids.insert_one({"_id": blocked, "auction_id": "another auction"})  # takes the next record's id
+    first = bid(db, auction, a, 10, 1)
+    assert first.accepted
+    assert [name for _, name, _ in first.effects.events] == ["bid_accepted"]
+    db.bids.delete_one({"_id": blocked})
+    assert bid(db, auction, b, 11, 2).accepted
+    assert [(r["user_id"], r["amount"]) for r in bids.log(db, auction["_id"])] == [(a["_id"], 10), (b["_id"], 11)]
+    final = state(db, auction)
+    replayed = replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
+                      settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
+                      lot_order=final["lot_order"])
+    assert differences(replayed, final) == []
