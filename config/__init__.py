@@ -44,6 +44,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _gc_thresholds(raw: str) -> tuple[int, int, int]:
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 1:
+        raise ConfigurationError(f"WEB_GC_THRESHOLDS must be three whole numbers above 0 like "
+                                 f"'100000,50,10', got {raw!r}")
+    return values  # type: ignore[return-value]
+
+
 class BaseConfig:
     """Every setting the product reads. See docs/configuration.md."""
 
@@ -153,6 +164,7 @@ class BaseConfig:
         # error (code "server_full", docs/performance.md) instead of hanging. gunicorn's
         # --worker-connections is set a little above it (docker/entrypoint.sh) so the refusal is answered.
         self.WEB_CONNECTIONS = _int(env, "WEB_CONNECTIONS", 5000)
+        self.WEB_GC_THRESHOLDS = _gc_thresholds(env.get("WEB_GC_THRESHOLDS") or "100000,50,10")
         # /ready, /api/status and the metrics answer from a check at most this old (one check per process).
         self.STATUS_CACHE_SECONDS = _float(env, "STATUS_CACHE_SECONDS", 5.0)
         self.STATUS_RATE_LIMIT = env.get("STATUS_RATE_LIMIT") or "60 per minute"

@@ -53,3 +53,24 @@ def test_development_defaults_need_no_environment():
     settings = config.load("development", env={})
     assert settings.MONGO_URL.startswith("mongodb://127.0.0.1")
     assert settings.SESSION_COOKIE_SECURE is False
+
+
+@pytest.mark.parametrize("raw", ["100000,50", "a,b,c", "100000,0,10", "1,2,3,4"])
+def test_bad_gc_thresholds_are_a_clear_error(raw):
+    with pytest.raises(config.ConfigurationError, match="WEB_GC_THRESHOLDS must be three whole numbers"):
+        config.load("development", env={"WEB_GC_THRESHOLDS": raw})
+
+
+def test_the_web_process_freezes_its_startup_objects_and_collects_young_ones_less_often():
+    import gc
+
+    from auction_app.gc_tuning import tune_for_many_sockets
+
+    before = gc.get_threshold()
+    try:
+        tune_for_many_sockets(config.load("development", env={}).WEB_GC_THRESHOLDS)
+        assert gc.get_threshold() == (100000, 50, 10)
+        assert gc.get_freeze_count() > 10000  # the modules and the app: never scanned again
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
