@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import resource
@@ -271,8 +272,9 @@ def main():
 
     hard = raise_fd_limit()
     sockets = args.rooms * args.members
-    if sockets * 2 + 200 > hard:
-        print(f"warning: {sockets} sockets need about {sockets * 2} file descriptors here; the hard limit is {hard}")
+    if sockets + 200 > hard:
+        print(f"warning: the clients' {sockets} sockets need as many file descriptors in this process; "
+              f"the hard limit is {hard}")
     per_web = sockets // args.web + 200
     worker_connections = per_web + 1000
     workdir = Path(tempfile.mkdtemp(prefix="realtime-load-"))
@@ -303,8 +305,11 @@ def main():
             webs.append((proc, base))
             procs.append(proc)
         if args.web > 1:
+            # Several nginx workers share the port, as ingress-nginx runs: each holds ~2 x sockets / workers files.
+            nginx_workers = max(2, math.ceil(2.6 * sockets / hard))
             nginx, product_base = start_nginx(workdir, [b for _, b in webs], affinity="cookie", port=public_port,
-                                              max_connections=2 * sockets + 1000)
+                                              workers=nginx_workers,
+                                              max_connections=min(hard - 200, 3 * sockets // nginx_workers + 1000))
             procs.append(nginx)
         else:
             product_base = webs[0][1]

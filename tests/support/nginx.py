@@ -18,6 +18,7 @@ upgrades and sets X-Forwarded-For / -Proto / -Host as an ingress does.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,7 +39,7 @@ AFFINITY_COOKIE = "INGRESSCOOKIE"
 
 
 def _config(root: Path, port: int, upstreams: list[str], affinity: bool | str, proxy_bind: str | None,
-            max_connections: int) -> str:
+            max_connections: int, workers: int) -> str:
     addresses = [u.removeprefix('http://').rstrip('/') for u in upstreams]
     servers = "\n".join(f"        server {a};" for a in addresses)
     cookie = affinity == "cookie"
@@ -59,10 +60,10 @@ def _config(root: Path, port: int, upstreams: list[str], affinity: bool | str, p
 daemon off;
 {user}
 master_process on;
-worker_processes 1;
+worker_processes {workers};
 pid {root}/nginx.pid;
 error_log {root}/error.log info;
-worker_rlimit_nofile {max_connections * 2 + 100};
+worker_rlimit_nofile {min(max_connections + 100, resource.getrlimit(resource.RLIMIT_NOFILE)[1])};
 events {{ worker_connections {max_connections}; }}
 http {{
     access_log {root}/access.log;
@@ -79,7 +80,7 @@ http {{
 {servers}
     }}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{" reuseport" if workers > 1 else ""};
         location / {{
             proxy_pass http://{target};
             {set_cookie}
@@ -101,18 +102,21 @@ http {{
 
 def start_nginx(workdir: Path, upstreams: list[str], *, affinity: bool | str = True,
                 proxy_bind: str | None = PROXY_ADDRESS, port: int | None = None,
-                max_connections: int = 1024) -> tuple[subprocess.Popen, str]:
+                max_connections: int = 1024, workers: int = 1) -> tuple[subprocess.Popen, str]:
     """Start nginx in front of `upstreams` (base URLs); returns (process, base URL). Stop it with
     tests.support.services.stop_process.
 
     Pass `port` (from services.free_port()) when the app must know its public address in
     advance: Socket.IO accepts only the Origin of PUBLIC_BASE_URL. `max_connections` is nginx's
-    worker_connections (each proxied socket uses two: client side and upstream side)."""
+    worker_connections, per worker (each proxied socket uses two: client side and upstream side).
+    `workers` > 1 runs that many nginx workers sharing the port (`reuseport`, the kernel spreads
+    new connections), as ingress-nginx does: each worker's open files are then about
+    2 x sockets / workers, which keeps 10,000 sockets under a 20,000 open-files limit."""
     port = port or free_port()
     root = Path(workdir) / f"nginx-{port}"
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     conf = root / "nginx.conf"
-    conf.write_text(_config(root, port, upstreams, affinity, proxy_bind, max_connections))
+    conf.write_text(_config(root, port, upstreams, affinity, proxy_bind, max_connections, workers))
     proc = spawn([nginx_binary(), "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")],
                  root / "nginx.out")
     wait_for_port(port, proc=proc)
