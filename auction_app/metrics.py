@@ -41,6 +41,8 @@ MONGO_COMMAND_SECONDS = Histogram(
 MONGO_COMMAND_FAILURES = Counter("mongodb_command_failures_total", "MongoDB commands that failed", ["command"])
 TASK_FAILURES = Counter("celery_task_failures_total", "Celery tasks that failed for good", ["task"])
 TASK_RETRIES = Counter("celery_task_retries_total", "Celery task retries", ["task"])
+GC_PAUSES = Histogram("python_gc_pause_seconds", "How long a garbage collection stopped this process",
+                      ["generation"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 MAIL_FAILURES = Counter("mail_send_failures_total", "Attempts to send an email that failed (each retry counts)")
 
 # The command names worth a label of their own; anything else is "other" (bounded cardinality).

@@ -34,6 +34,7 @@ import secrets
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -232,16 +233,46 @@ class Run:
         return line
 
 
+def gc_pauses(metrics_urls: list[str]) -> Counter:
+    """Garbage-collection pauses so far of the product's web processes (python_gc_pause_seconds)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    total: Counter = Counter()
+    for url in metrics_urls:
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+        for family in text_string_to_metric_families(text):
+            if family.name != "python_gc_pause_seconds":
+                continue
+            for sample in family.samples:
+                if sample.name.endswith("_count"):
+                    total["count"] += sample.value
+                elif sample.name.endswith("_sum"):
+                    total["seconds"] += sample.value
+                elif sample.name.endswith("_bucket") and sample.labels["le"] == "0.05":
+                    total["under_50ms"] += sample.value
+    return total
+
+
 async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list[int],
-                pause_for_profile: float) -> dict:
+                pause_for_profile: float, metrics_urls: list[str] = ()) -> dict:
     connect_s = await run.connect_all()
     before = sum(cpu_seconds(p) for p in web_pids)
+    client_before = time.process_time()
+    gc_before = gc_pauses(metrics_urls)
     if pause_for_profile:
         print(f"[{run.name}] bidding started; web worker pids {web_pids} "
               f"(py-spy record -p PID -d 20 -f raw -o profile.txt)", flush=True)
     elapsed = await run.arrivals(rate, seconds, seed)
     cpu = sum(cpu_seconds(p) for p in web_pids) - before
     line = run.report(elapsed, connect_s, cpu)
+    client_cpu = time.process_time() - client_before
+    # The clients share the machine with the servers: a client near 100 % of a core queues what it receives.
+    print(f"client CPU             {client_cpu:.1f} s over {elapsed:.0f} s ({100 * client_cpu / elapsed:.0f} % of one core)")
+    if metrics_urls:
+        gc = gc_pauses(metrics_urls)
+        gc.subtract(gc_before)
+        print(f"web GC pauses          {gc['count']:.0f} while bidding, {1000 * gc['seconds']:.0f} ms in all, "
+              f"{gc['count'] - gc['under_50ms']:.0f} over 50 ms")
     await run.close()
     return line
 
@@ -354,7 +385,8 @@ def main():
                                                 args.rate, args.seconds, args.seed, bare_pids, 0))
         if args.only in ("both", "product"):
             results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False), args.rate,
-                                                   args.seconds, args.seed, web_pids, args.pause_for_profile))
+                                                   args.seconds, args.seed, web_pids, args.pause_for_profile,
+                                                   [f"{base}/metrics" for _, base in webs]))
             with app.app_context():
                 lot_close_lag(mongo_ext.db, auction_ids)
     finally:

@@ -22,6 +22,7 @@ from auction_app.extensions import socketio
 from auction_app.redis_store import client
 from auction_app.repositories import database
 from auction_app.services import leagues as league_service
+from auction_app.services.auction_views import lobby_room as room  # one name for the lobby's room
 from auction_app.services.leagues import LeagueError
 from auction_app.sockets import socket_current_user
 from auction_app.validation import StrictModel, validate
@@ -32,10 +33,6 @@ HERE_SECONDS = 20
 
 class LobbyIn(StrictModel):
     league_id: Id
-
-
-def room(league_id: str) -> str:
-    return f"lobby:{league_id}"
 
 
 def _key(league_id: str) -> str:

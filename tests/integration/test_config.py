@@ -64,6 +64,7 @@ def test_bad_gc_thresholds_are_a_clear_error(raw):
 def test_the_web_process_freezes_its_startup_objects_and_collects_young_ones_less_often():
     import gc
 
+    from auction_app import metrics
     from auction_app.gc_tuning import tune_for_many_sockets
 
     before = gc.get_threshold()
@@ -71,6 +72,15 @@ def test_the_web_process_freezes_its_startup_objects_and_collects_young_ones_les
         tune_for_many_sockets(config.load("development", env={}).WEB_GC_THRESHOLDS)
         assert gc.get_threshold() == (100000, 50, 10)
         assert gc.get_freeze_count() > 10000  # the modules and the app: never scanned again
+        paused = metrics.GC_PAUSES.labels("2")
+        pauses = _count(paused)
+        gc.collect()
+        assert _count(paused) == pauses + 1  # every pause is on /metrics
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+        gc.callbacks[:] = [cb for cb in gc.callbacks if cb.__module__ != "auction_app.gc_tuning"]
+
+
+def _count(histogram) -> float:
+    return next(s.value for s in histogram.collect()[0].samples if s.name.endswith("_count"))
