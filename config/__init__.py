@@ -44,6 +44,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse
+
+    raw = env.get(name) or default
+    try:
+        parse(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a rate like '120/minute', got {raw!r}") from exc
+    return raw
+
+
 def _gc_thresholds(raw: str) -> tuple[int, int, int]:
     try:
         values = tuple(int(part) for part in raw.split(","))
@@ -95,6 +106,8 @@ class BaseConfig:
         # Largest request body accepted (uploads: feedback screenshots 2 MB, fixture files 1 MB).
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_BYTES", 4 * 1024 * 1024)
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
+        # Bids per member (auction_app/auction/ratelimit.py), in the `limits` notation.
+        self.BID_RATE_LIMIT = _rate(env, "BID_RATE_LIMIT", "120/minute")
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or redis_url
         # A Redis outage must not turn every page into a 500: limits are skipped
         # (and logged) until Redis is back; /ready reports the outage.

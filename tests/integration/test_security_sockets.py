@@ -234,3 +234,51 @@ def test_a_handler_that_fails_still_answers_with_a_sentence_and_the_connection_k
     finally:
         room.disconnect()
         db.auctions.delete_one({"_id": broken_id})
+
+
+# --------------------------------------------------------------------------- bid rate limit (issue 11)
+
+def _bids_until_limited(rooms: list[RoomClient], lot_id: str, tries: int) -> tuple[int, dict | None]:
+    """Bid `tries` times, taking turns over `rooms`; returns (bids the limiter let through, first refusal)."""
+    passed, refusal = 0, None
+    for i in range(tries):
+        ack = rooms[i % len(rooms)].bid(1_000 + i, lot_id=lot_id)
+        if not ack["ok"] and ack["error"]["code"] == "rate_limited":
+            refusal = refusal or ack["error"]
+        else:
+            passed += 1
+    return passed, refusal
+
+
+def test_a_member_bidding_too_fast_is_told_to_wait_and_others_still_bid(web, app, db):
+    _league, users, auction = _running_auction(db)
+    fast = RoomClient(web, token=session_token(app, users[1]), name="fast").connect()
+    calm = RoomClient(web, token=session_token(app, users[2]), name="calm").connect()
+    try:
+        lot_id = fast.join(auction["_id"])["lot"]["id"]
+        calm.join(auction["_id"])
+        passed, refusal = _bids_until_limited([fast], lot_id, 125)
+        assert passed == 120  # BID_RATE_LIMIT: 120 per minute
+        assert refusal is not None and "bidding too fast" in refusal["message"] and "seconds" in refusal["message"]
+        assert calm.bid(5, lot_id=lot_id)["ok"], "one member's limit is not another's"
+    finally:
+        fast.disconnect()
+        calm.disconnect()
+
+
+def test_bids_spread_over_two_web_processes_count_together(web, web_b, app, db):
+    # Each process counts in its own memory (no round trip per bid) and in Redis after answering:
+    # 70 bids on each process are 140 for the member, and the shared count stops them.
+    _league, users, auction = _running_auction(db)
+    token = session_token(app, users[1])
+    on_a = RoomClient(web, token=token, name="on A").connect()
+    on_b = RoomClient(web_b, token=token, name="on B").connect(("polling",), origin=web)
+    try:
+        lot_id = on_a.join(auction["_id"])["lot"]["id"]
+        on_b.join(auction["_id"])
+        passed, refusal = _bids_until_limited([on_a, on_b], lot_id, 140)
+        assert refusal is not None, "140 bids in a minute over two processes were all let through"
+        assert passed <= 120 + 2, f"{passed} bids passed: at most one more than the limit per process"
+    finally:
+        on_a.disconnect()
+        on_b.disconnect()

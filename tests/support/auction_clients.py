@@ -42,10 +42,12 @@ class RoomClient:
                 self._cond.notify_all()
         return handle
 
-    def connect(self, transports: tuple[str, ...] = ("websocket",)) -> "RoomClient":
-        """Connect over `transports` (("polling",) keeps to HTTP long-polling, as behind a proxy without upgrades)."""
+    def connect(self, transports: tuple[str, ...] = ("websocket",), origin: str | None = None) -> "RoomClient":
+        """Connect over `transports` (("polling",) keeps to HTTP long-polling, as behind a proxy without upgrades).
+        `origin`: the public address to present, when connecting to a web process directly by its own port."""
         auth = {"token": self.token} if self.token else {"spectator_token": self.spectator_token}
-        self.sio.connect(self.base_url, auth=auth, transports=list(transports), wait_timeout=10)
+        headers = {"Origin": origin} if origin else {}
+        self.sio.connect(self.base_url, auth=auth, transports=list(transports), wait_timeout=10, headers=headers)
         return self
 
     def join(self, auction_id: str) -> dict:
