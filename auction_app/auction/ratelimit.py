@@ -5,10 +5,12 @@ Redis was about a fifth of a bid's p95 to every client at 30 auctions x 30 membe
 
 * each web process counts a member's bids in its own memory and refuses the
   one over the limit at once;
-* every bid is also counted in Redis, after it has been answered, so bids spread
-  over several web processes add up: once the shared count is over the limit,
-  the process that counted it refuses that member until the window resets. At
-  most one bid more per process gets through.
+* the bids each process let through are also added up in Redis, every
+  SHARED_COUNT_SECONDS in one round trip for all members, so bids spread over
+  several web processes count together: once a member's shared count for the
+  window is over the limit, every process that adds to it refuses that member
+  until the window ends. What gets through beyond the limit is at most what the
+  member sends to each process within one such interval.
 
 Redis down: the shared count is skipped (logged); the per-process limit still holds.
 """
@@ -18,22 +20,27 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from functools import lru_cache
 
 from flask import current_app
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 from auction_app.domain.auction_rules import Rejection, rate_limited
-from auction_app.extensions import limiter, socketio
+from auction_app.extensions import socketio
+from auction_app.redis_store import client
 
 log = logging.getLogger(__name__)
 NAMESPACE = "bids"
+SHARED_COUNT_SECONDS = 0.1
 
 _this_process = FixedWindowRateLimiter(MemoryStorage())
-_refused_until: dict[str, float] = {}  # user id -> when the shared window resets (epoch seconds)
 _guard = threading.Lock()
+_uncounted: Counter = Counter()  # (user id, limit) -> bids let through here, not yet added up in Redis
+_refused_until: dict[str, float] = {}  # user id -> when the shared window ends (epoch seconds)
+_counter = {"started": False}
 
 
 @lru_cache(maxsize=8)
@@ -44,28 +51,57 @@ def bid_limit(spec: str) -> RateLimitItem:
 def check_bid_rate(user_id: str) -> Rejection | None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
-    limit = bid_limit(current_app.config.get("BID_RATE_LIMIT", "120/minute"))
+    spec = current_app.config.get("BID_RATE_LIMIT", "120/minute")
     now = time.time()
     with _guard:
         until = _refused_until.get(user_id, 0.0)
-        if until <= now:
-            _refused_until.pop(user_id, None)
+        if until and until <= now:
+            del _refused_until[user_id]
     if until > now:
         return rate_limited(max(1, math.ceil(until - now)))
+    limit = bid_limit(spec)
     if not _this_process.hit(limit, NAMESPACE, user_id):
         reset_at, _remaining = _this_process.get_window_stats(limit, NAMESPACE, user_id)
         return rate_limited(max(1, math.ceil(reset_at - now)))
-    socketio.start_background_task(_count_shared, limiter.limiter, limit, user_id)
+    with _guard:
+        _uncounted[(user_id, spec)] += 1
+        start = not _counter["started"]
+        _counter["started"] = True
+    if start:
+        socketio.start_background_task(_count_shared_forever, current_app._get_current_object())
     return None
 
 
-def _count_shared(shared: RateLimiter, limit: RateLimitItem, user_id: str) -> None:
+def _count_shared_forever(app) -> None:
+    """This process's part of the shared count, added every SHARED_COUNT_SECONDS (one round trip)."""
+    while True:
+        socketio.sleep(SHARED_COUNT_SECONDS)
+        with _guard:
+            batch = dict(_uncounted)
+            _uncounted.clear()
+        if batch:
+            with app.app_context():
+                add_to_shared_count(batch, time.time())
+
+
+def add_to_shared_count(batch: dict[tuple[str, str], int], now: float) -> None:
+    """Add bids to the members' fixed-window counts in Redis; refuse the members now over the limit."""
+    entries = []
+    pipe = client().pipeline(transaction=False)
+    for (user_id, spec), bids in batch.items():
+        limit = bid_limit(spec)
+        window = limit.get_expiry()
+        ends_at = (math.floor(now / window) + 1) * window
+        key = f"bidrate:{user_id}:{spec}:{int(ends_at)}"
+        pipe.incrby(key, bids)
+        pipe.expire(key, int(window) + 5)
+        entries.append((user_id, limit.amount, ends_at))
     try:
-        if shared.hit(limit, NAMESPACE, user_id):
-            return
-        reset_at, _remaining = shared.get_window_stats(limit, NAMESPACE, user_id)
+        replies = pipe.execute()
     except Exception:  # Redis down: the per-process limit still holds
-        log.warning("shared bid rate limit unavailable", exc_info=True)
+        log.warning("shared bid rate count unavailable", exc_info=True)
         return
     with _guard:
-        _refused_until[user_id] = reset_at
+        for (user_id, allowed, ends_at), count in zip(entries, replies[::2]):
+            if count > allowed:
+                _refused_until[user_id] = ends_at

@@ -29,16 +29,16 @@ RECENT_BIDS = 30            # bids kept in the state for the live feed
 def working_copy(state: dict) -> dict:
     """A copy of `state` that a change may modify without touching the original.
 
-    Only what changes modify is copied (the lot, each team's lot, each member and their keys,
-    the nomination turn): a deep copy of the whole auction was the largest cost of a bid.
-    Everything else (settings, orders, recent bids, records) is replaced, never modified."""
+    Only what changes modify is copied (the lot, each team's lot, each member, the nomination
+    turn): a deep copy of the whole auction was the largest cost of a bid. A member's keys are
+    copied by the one change that adds a key (`accept_bid`). Everything else (settings, orders,
+    recent bids, records) is replaced, never modified."""
     new = dict(state)
     for name in ("lot", "nominating", "settings"):
         if isinstance(state.get(name), dict):
             new[name] = dict(state[name])
     new["lots"] = {team: dict(lot) for team, lot in (state.get("lots") or {}).items()}
-    new["members"] = {uid: dict(member, keys=dict(member.get("keys") or {}))
-                      for uid, member in (state.get("members") or {}).items()}
+    new["members"] = {uid: dict(member) for uid, member in (state.get("members") or {}).items()}
     return new
 
 
@@ -101,7 +101,10 @@ class Change:
         extended_ms = int((ends_at - lot["ends_at"]).total_seconds() * 1000)
         lot.update(price=amount, leader_id=user_id, ends_at=ends_at, bid_count=lot.get("bid_count", 0) + 1)
         if source == "manual":
-            state["members"][user_id].setdefault("keys", {})[key] = [seq, amount, lot["id"]]
+            member = state["members"][user_id]
+            keys = dict(member.get("keys") or {})  # the given state's keys stay as they were
+            keys[key] = [seq, amount, lot["id"]]
+            member["keys"] = keys
         # Stored dates are datetimes (the date codec relies on it); views format them.
         state["recent_bids"] = (state.get("recent_bids") or [])[-(RECENT_BIDS - 1):] + [
             dict(public_bid(bid), at=bid["at"])]
