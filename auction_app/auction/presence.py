@@ -31,7 +31,8 @@ def leave(auction_id: str, sid: str) -> tuple[list[str], bool]:
     try:
         before, _, after = (client().pipeline(transaction=True)
                             .hvals(_key(auction_id)).hdel(_key(auction_id), sid).hvals(_key(auction_id)).execute())
-        return _members(after), _members(after) != _members(before)
+        online_now = _members(after)
+        return online_now, online_now != _members(before)
     except Exception:
         log.warning("presence unavailable", exc_info=True)
         return [], False

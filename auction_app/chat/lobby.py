@@ -66,6 +66,10 @@ def _league(data) -> tuple[dict, dict]:
     return user, league_service.member_league(database(), payload.league_id, user["_id"])
 
 
+def _announce(league: dict, names: list[str]) -> None:
+    realtime.emit("lobby_presence", {"league_id": league["_id"], "here": names}, room=room(league["_id"]))
+
+
 def _reply(league: dict, names: list[str]) -> dict:
     return {"ok": True, "here": names, "status": league["status"], "auction_id": league.get("auction_id")}
 
@@ -78,7 +82,7 @@ def on_lobby_here(data=None):
         return _error(exc.code, exc.message)
     join_room(room(league["_id"]))
     names = here_now(league, user["_id"])
-    realtime.emit("lobby_presence", {"league_id": league["_id"], "here": names}, room=room(league["_id"]))
+    _announce(league, names)
     return _reply(league, names)
 
 
@@ -89,6 +93,5 @@ def on_lobby_leave(data=None):
     except (ApiError, LeagueError) as exc:
         return _error(exc.code, exc.message)
     leave_room(room(league["_id"]))
-    names = here_now(league, user["_id"], gone=True)
-    realtime.emit("lobby_presence", {"league_id": league["_id"], "here": names}, room=room(league["_id"]))
+    _announce(league, here_now(league, user["_id"], gone=True))
     return {"ok": True}
