@@ -73,7 +73,7 @@ class Stack:
     def assert_all_alive(self) -> None:
         """Every process reconnected by itself; none of them died on the way."""
         for proc in (self.web, self.general, self.timers, self.beat):
-            assert proc.poll() is None, f"{proc.args[:4]} exited with {proc.returncode}"
+            assert proc.poll() is None, f"{proc.args[:4]} exited with {proc.returncode}:\n{services.log_tail(proc)}"
 
     def stop(self) -> None:
         for proc in (self.beat, self.timers, self.general, self.web, self.redis, self.mongo):

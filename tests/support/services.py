@@ -61,8 +61,18 @@ def stop_process(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10
 def spawn(args: list[str], log_path: Path, env: dict | None = None) -> subprocess.Popen:
     log = open(log_path, "ab")
     # Own process group, so stopping it also stops its children (Celery's pool).
-    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                             start_new_session=True)
+    proc.log_path = log_path  # so a test can show why the process died
+    return proc
+
+
+def log_tail(proc: subprocess.Popen, chars: int = 4000) -> str:
+    """The end of what a spawned process printed, for a failure message."""
+    try:
+        return proc.log_path.read_text(errors="replace")[-chars:]
+    except OSError as exc:
+        return f"(no log: {exc})"
 
 
 def start_mongo(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
@@ -86,10 +96,13 @@ def redis_server_binary() -> str:
     return found
 
 
-def start_redis(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen, str, int]:
+def start_redis(workdir: Path, port: int | None = None, persist: bool = False) -> tuple[subprocess.Popen, str, int]:
+    """redis-server on a free port (or `port`). With `persist`, every write is on disk before
+    Redis answers, as a production broker keeps it, so a killed Redis comes back with its data."""
     port = port or free_port()
+    durability = ["--appendonly", "yes", "--appendfsync", "always"] if persist else ["--appendonly", "no"]
     proc = spawn([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                  "--appendonly", "no", "--maxmemory-policy", "noeviction", "--dir", str(workdir)],
+                  *durability, "--maxmemory-policy", "noeviction", "--dir", str(workdir)],
                  workdir / f"redis-{port}.log")
     wait_for_port(port, proc=proc)
     return proc, f"redis://127.0.0.1:{port}/0", port
