@@ -24,6 +24,18 @@ from auction_app.domain.auction_state import (
 from auction_app.domain.proxy_rules import ProxyBid, resolve_proxy_bids
 
 RECENT_BIDS = 30            # bids kept in the state for the live feed
+KEY_WINDOW = 200            # a member's keys of closed lots are kept for the auction's last N records
+
+
+def kept_keys(keys: dict | None, open_lot_id: str, seq: int) -> dict:
+    """The idempotency keys of a member worth keeping in the auction document.
+
+    Every key of the open lot stays (a resend there must never count twice). Keys of closed
+    lots stay for the auction's last KEY_WINDOW records; older ones live on in the bid log,
+    where the engine looks for them when a resend names a closed lot. Without this the
+    document, written on every bid, grew with every bid of the auction."""
+    return {key: entry for key, entry in (keys or {}).items()
+            if entry[2] == open_lot_id or entry[0] > seq - KEY_WINDOW}
 
 
 def working_copy(state: dict) -> dict:
@@ -102,7 +114,9 @@ class Change:
         lot.update(price=amount, leader_id=user_id, ends_at=ends_at, bid_count=lot.get("bid_count", 0) + 1)
         if source == "manual":
             member = state["members"][user_id]
-            keys = dict(member.get("keys") or {})  # the given state's keys stay as they were
+            keys = kept_keys(member.get("keys"), lot["id"], seq)  # a new dict: the given state's stay as they were
+            if len(keys) < len(member.get("keys") or {}):
+                member["forgot_keys"] = True  # the engine then looks in the bid log for a resend's key
             keys[key] = [seq, amount, lot["id"]]
             member["keys"] = keys
         # Stored dates are datetimes (the date codec relies on it); views format them.

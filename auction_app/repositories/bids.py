@@ -8,6 +8,11 @@ def by_seq(db: Database, auction_id: str, seq: int) -> dict | None:
     return db.bids.find_one({"_id": f"{auction_id}:{seq}"})
 
 
+def by_idempotency_key(db: Database, auction_id: str, user_id: str, key: str) -> dict | None:
+    """The bid a member placed with `key` (indexed, unique)."""
+    return db.bids.find_one({"auction_id": auction_id, "user_id": user_id, "idempotency_key": key})
+
+
 def log(db: Database, auction_id: str) -> list[dict]:
     return list(db.bids.find({"auction_id": auction_id}).sort("seq", 1))
 

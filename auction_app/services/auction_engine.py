@@ -22,6 +22,7 @@ from typing import Callable
 from pymongo.database import Database
 
 from auction_app.domain import auction_machine as machine
+from auction_app.domain.auction_change import KEY_WINDOW  # noqa: F401  (how long keys stay in the document)
 from auction_app.domain.auction_rules import UNSET, Rejection, reject
 from auction_app.repositories import auctions, bids, leagues, sports
 from auction_app.services import auction_store as store
@@ -30,6 +31,9 @@ from auction_app.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
+# Refusals of a bid naming a lot that is no longer open: its key may be a resend's that the
+# auction document no longer holds (`kept_keys`), and the bid log answers for it.
+CLOSED_LOT_REFUSALS = frozenset({"too_late", "lot_not_open", "auction_not_running"})
 MAX_ATTEMPTS = 60  # re-reads after losing a race; each loss means someone else progressed
 
 
@@ -248,21 +252,41 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
     """Accept or refuse one bid (and whatever hidden maximums answer it, in the same write).
 
     A repeated idempotency key returns the first outcome, for the whole auction; the same
-    key with a different amount or lot is refused (`key_reused`). `first_attempt`: the client
+    key with a different amount or lot is refused (`key_reused`). Keys of closed lots leave
+    the auction document after a while (`kept_keys`), so a refusal naming a closed lot looks
+    for the key in the bid log before it answers. `first_attempt`: the client
     says this key was never sent before, so a certainly-too-low bid is refused without a read.
     """
     if not isinstance(auction_id, str):
         return _refused(Rejection("auction_not_found", "We couldn't find that auction."))
     command = machine.PlaceBid(user_id, amount, idempotency_key, lot_id, seen_price)
     quick = (lambda: price_floors.refusal(auction_id, lot_id, amount)) if first_attempt else None
-    return _bid_result(db, *_execute(db, auction_id, command, now, publish, quick))
+    decision, state, effects = _execute(db, auction_id, command, now, publish, quick)
+    if decision is not None and decision.rejection is not None and decision.rejection.code in CLOSED_LOT_REFUSALS \
+            and _forgot_keys(state, user_id):
+        earlier = bids.by_idempotency_key(db, auction_id, user_id, idempotency_key)
+        if earlier is not None:
+            same = earlier["amount"] == amount and earlier["lot_id"] == lot_id
+            return BidResult(True, bid=earlier, duplicate=True) if same else _refused(reject("key_reused"))
+    return _bid_result(db, decision, state, effects)
 
 
 def nominate(db: Database, auction_id: str, user_id: str, team_key, amount, idempotency_key: str, now: datetime,
              publish: Publisher | None = None) -> BidResult:
     """The member whose turn it is puts a team up with their opening bid (nominations only)."""
     command = machine.Nominate(user_id, team_key, amount, idempotency_key)
-    return _bid_result(db, *_execute(db, auction_id, command, now, publish))
+    decision, state, effects = _execute(db, auction_id, command, now, publish)
+    if decision is not None and decision.rejection is not None and _forgot_keys(state, user_id):
+        earlier = bids.by_idempotency_key(db, auction_id, user_id, idempotency_key)
+        if earlier is not None:
+            return BidResult(True, bid=earlier, duplicate=True)
+    return _bid_result(db, decision, state, effects)
+
+
+def _forgot_keys(state: dict | None, user_id) -> bool:
+    """Whether the member's older idempotency keys left the auction document (`kept_keys`)."""
+    member = (state or {}).get("members", {}).get(user_id) if isinstance(user_id, str) else None
+    return bool(member and member.get("forgot_keys"))
 
 
 def _bid_result(db: Database, decision, state, effects) -> BidResult:

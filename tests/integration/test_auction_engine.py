@@ -405,3 +405,39 @@ def test_a_bid_whose_log_record_fails_to_store_stands_and_the_record_is_not_lost
                       settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
                       lot_order=final["lot_order"])
     assert differences(replayed, final) == []
+
+
+def test_a_long_auction_keeps_its_document_small_and_still_answers_old_resends(db):
+    """Every bid used to leave its key in the auction document for good, so the one write of
+    every bid grew with the auction. Keys of closed lots now leave after KEY_WINDOW records;
+    a resend of one of those still gets its first outcome, from the bid log."""
+    teams = [f"team-{i}" for i in range(10)]
+    auction, (a, b), _ = started(db, members=2, teams=teams, budget=10_000, roster_slots=10)
+    placed, t = [], 1.0
+    for _lot in range(9):
+        open_lot = state(db, auction)["lot"]["id"]
+        for amount in range(1, 31):
+            result = bid(db, auction, a if amount % 2 else b, amount, t)
+            assert result.accepted, result.message
+            placed.append((result.bid, open_lot))
+            t += 0.1
+        close_and_open_next(db, auction, t + 40)  # after the lot's 30 s
+        t += 50
+
+    stored = state(db, auction)
+    held = sum(len(m["keys"]) for m in stored["members"].values())
+    assert len(placed) == 270
+    assert held <= engine.KEY_WINDOW, f"{held} keys in the auction document after {len(placed)} bids"
+
+    first, first_lot = placed[0]
+    assert first["idempotency_key"] not in stored["members"][a["_id"]]["keys"]
+    resent = bid(db, auction, a, first["amount"], t, key=first["idempotency_key"], lot_id=first_lot)
+    assert resent.accepted and resent.duplicate and resent.bid["seq"] == first["seq"]
+    changed = bid(db, auction, a, first["amount"] + 1, t, key=first["idempotency_key"], lot_id=first_lot)
+    assert not changed.accepted and changed.code == "key_reused"
+    late = bid(db, auction, a, 50, t, lot_id=first_lot)
+    assert not late.accepted and late.code == "too_late", "a new key on a closed lot is still too late"
+    assert len(bids.log(db, auction["_id"])) == 270, "resends placed nothing"
+    assert differences(replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
+                              settings=AuctionSettings(**stored["settings"]), member_ids=stored["member_order"],
+                              lot_order=stored["lot_order"]), state(db, auction)) == []
