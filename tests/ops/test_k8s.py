@@ -156,3 +156,17 @@ def test_the_larger_club_overlay_scales_web_and_timers():
             > of_kind(pilot, "HorizontalPodAutoscaler")["auction-web"]["spec"]["maxReplicas"])
     assert (of_kind(club, "Deployment")["auction-worker-timers"]["spec"]["replicas"]
             > of_kind(pilot, "Deployment")["auction-worker-timers"]["spec"]["replicas"])
+
+
+def test_the_rendered_settings_pass_the_products_own_checks_in_production(rendered):
+    """Every value the ConfigMap sets is one the product accepts at start (a typo in, say,
+    BID_RATE_LIMIT would otherwise stop every web pod of the release)."""
+    import config
+
+    _overlay, _text, docs = rendered
+    settings = dict(of_kind(docs, "ConfigMap")["auction-config"]["data"])
+    secrets = {"SECRET_KEY": "s" * 48, "JWT_SECRET": "j" * 48, "METRICS_TOKEN": "m" * 32,
+               "MONGO_URL": "mongodb://mongo-0.mongo/?replicaSet=rs0", "REDIS_URL": "redis://redis:6379/0"}
+    loaded = config.load("production", env={**settings, **secrets})
+    assert loaded.WEB_CONNECTIONS == int(settings["WEB_CONNECTIONS"])
+    assert settings["BID_RATE_LIMIT"] and settings["WEB_GC_THRESHOLDS"], "the scale settings are explicit"
