@@ -16,7 +16,9 @@ from auction_app.services import auction_engine as engine
 from auction_app.services.auction_engine import EngineError
 from tests.support.factories import make_league
 
-T0 = datetime(2026, 11, 25, 18, 0, tzinfo=timezone.utc)
+# Ahead of the real clock, as in the other engine tests: the session's clock sweep (running
+# once any earlier test started beat) would otherwise close these lots while a test bids.
+T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=90)
 
 
 def at(seconds: float) -> datetime:
@@ -411,27 +413,17 @@ def test_a_long_auction_keeps_its_document_small_and_still_answers_old_resends(d
     """Every bid used to leave its key in the auction document for good, so the one write of
     every bid grew with the auction. Keys of closed lots now leave after KEY_WINDOW records;
     a resend of one of those still gets its first outcome, from the bid log."""
-    # An hour ahead, so the session's clock sweep never closes these lots while the test bids.
-    t0 = datetime.now(timezone.utc) + timedelta(hours=1)
-
-    def bid_at(user, amount, t, key=None, lot_id=None):
-        lot_id = lot_id or state(db, auction)["lot"]["id"]
-        return engine.place_bid(db, auction["_id"], user["_id"], amount, key or engine.new_idempotency_key(),
-                                t0 + timedelta(seconds=t), lot_id=lot_id)
-
-    league, (a, b) = make_league(db, members=2, teams=[f"team-{i}" for i in range(10)], budget=10_000,
+    auction, (a, b), _ = started(db, members=2, teams=[f"team-{i}" for i in range(10)], budget=10_000,
                                  roster_slots=10)
-    auction, _ = engine.start(db, league, a["_id"], t0)
     placed, t = [], 1.0
     for _lot in range(9):
         open_lot = state(db, auction)["lot"]["id"]
         for amount in range(1, 31):
-            result = bid_at(a if amount % 2 else b, amount, t)
+            result = bid(db, auction, a if amount % 2 else b, amount, t)
             assert result.accepted, result.message
             placed.append((result.bid, open_lot))
             t += 0.1
-        engine.close_lot_if_due(db, auction["_id"], t0 + timedelta(seconds=t + 40))  # after the lot's 30 s
-        engine.open_next_lot(db, auction["_id"], t0 + timedelta(seconds=t + 43))
+        close_and_open_next(db, auction, t + 40)  # after the lot's 30 s
         t += 50
 
     stored = state(db, auction)
@@ -441,11 +433,11 @@ def test_a_long_auction_keeps_its_document_small_and_still_answers_old_resends(d
 
     first, first_lot = placed[0]
     assert first["idempotency_key"] not in stored["members"][a["_id"]]["keys"]
-    resent = bid_at(a, first["amount"], t, key=first["idempotency_key"], lot_id=first_lot)
+    resent = bid(db, auction, a, first["amount"], t, key=first["idempotency_key"], lot_id=first_lot)
     assert resent.accepted and resent.duplicate and resent.bid["seq"] == first["seq"]
-    changed = bid_at(a, first["amount"] + 1, t, key=first["idempotency_key"], lot_id=first_lot)
+    changed = bid(db, auction, a, first["amount"] + 1, t, key=first["idempotency_key"], lot_id=first_lot)
     assert not changed.accepted and changed.code == "key_reused"
-    late = bid_at(a, 50, t, lot_id=first_lot)
+    late = bid(db, auction, a, 50, t, lot_id=first_lot)
     assert not late.accepted and late.code == "too_late", "a new key on a closed lot is still too late"
     assert len(bids.log(db, auction["_id"])) == 270, "resends placed nothing"
     assert differences(replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
