@@ -443,3 +443,28 @@ def test_a_long_auction_keeps_its_document_small_and_still_answers_old_resends(d
     assert differences(replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
                               settings=AuctionSettings(**stored["settings"]), member_ids=stored["member_order"],
                               lot_order=stored["lot_order"]), state(db, auction)) == []
+
+
+def test_an_old_nomination_resent_after_its_key_left_the_document_is_answered_not_refused(db):
+    auction, (a, b), _ = started(db, members=2, teams=[f"team-{i}" for i in range(10)], budget=10_000,
+                                 roster_slots=10, nomination_seconds=20)
+    nominations, t = [], 1.0
+    for i in range(9):
+        turn = nominating(db, auction)["user_id"]
+        team = next(k for k, lot in state(db, auction)["lots"].items() if lot["status"] == "pending")
+        made = engine.nominate(db, auction["_id"], turn, team, 1, f"nomination-{i}", at(t))
+        assert made.accepted, made.message
+        nominations.append((turn, team, made.bid))
+        other = b if turn == a["_id"] else a
+        for amount in range(2, 31):
+            t += 0.1
+            assert bid(db, auction, other if amount % 2 == 0 else (a if other is b else b), amount, t).accepted
+        engine.tick(db, auction["_id"], at(t + 40))  # the lot sells
+        engine.tick(db, auction["_id"], at(t + 45))  # the next member's turn
+        t += 50
+
+    turn, team, first = nominations[0]
+    assert "nomination-0" not in state(db, auction)["members"][turn]["keys"]
+    again = engine.nominate(db, auction["_id"], turn, team, 1, "nomination-0", at(t))
+    assert again.accepted and again.duplicate and again.bid["seq"] == first["seq"]
+    assert len(bids.log(db, auction["_id"])) == 9 * 30, "the resend placed nothing"
