@@ -1,7 +1,8 @@
 """The floor to compare the product with: a bare python-socketio + gevent broadcast server.
 
 A client joins a room ("join_auction") and sends "bid"; the server re-broadcasts it as
-"bid_accepted" to the room and acknowledges it. No database, no Redis, no rules. Served
+"bid_accepted" to the room and acknowledges it. No database, no rules, no Redis unless
+several bare processes share rooms (BARE_REDIS_URL). Served
 exactly like the product's web process (gunicorn -k gevent -w 1), so both share the same
 transport stack; benchmarks/realtime_load.py starts it:
 
@@ -13,7 +14,13 @@ monkey.patch_all()
 
 import socketio  # noqa: E402
 
-sio = socketio.Server(async_mode="gevent", cors_allowed_origins="*")
+import os  # noqa: E402
+
+# With BARE_REDIS_URL, several bare processes share their rooms through Redis, as the
+# product's web processes do (realtime_load.py --bare-web 2): the floor for that topology.
+_queue = os.environ.get("BARE_REDIS_URL")
+sio = socketio.Server(async_mode="gevent", cors_allowed_origins="*",
+                      client_manager=socketio.RedisManager(_queue, channel="bare") if _queue else None)
 app = socketio.WSGIApp(sio)
 _seq: dict[str, int] = {}
 

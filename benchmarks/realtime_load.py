@@ -294,6 +294,8 @@ def main():
     parser.add_argument("--rate", type=float, default=50, help="bids per second over all rooms (Poisson)")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--web", type=int, default=1, help="web processes (behind nginx when more than 1)")
+    parser.add_argument("--bare-web", type=int, default=1,
+                        help="bare server processes (behind nginx, rooms shared through Redis, when more than 1)")
     parser.add_argument("--lot-seconds", type=int, default=0,
                         help="short lots of this many seconds (0: one long lot per room)")
     parser.add_argument("--only", choices=("both", "product", "bare"), default="both")
@@ -348,15 +350,28 @@ def main():
         procs.append(services.start_worker(env, workdir, name="general", queues="default,email,maintenance,clock",
                                            concurrency=2))
         procs.append(services.start_beat(env, workdir))
-        bare_port = services.free_port()
-        bare = services.spawn([str(services.VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1",
-                               "--worker-connections", str(sockets + 1000), "-b", f"127.0.0.1:{bare_port}",
-                               "--no-control-socket", "benchmarks.bare_server:app"], workdir / "bare.log")
-        procs.append(bare)
-        services.wait_for_port(bare_port, proc=bare)
+        bare_env = dict(os.environ, BARE_REDIS_URL=redis_url) if args.bare_web > 1 else None
+        bare_procs, bare_bases = [], []
+        for i in range(args.bare_web):
+            port = services.free_port()
+            bare = services.spawn([str(services.VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1",
+                                   "--worker-connections", str(sockets // args.bare_web + 1200), "-b",
+                                   f"127.0.0.1:{port}", "--no-control-socket", "benchmarks.bare_server:app"],
+                                  workdir / f"bare{i}.log", bare_env)
+            procs.append(bare)
+            services.wait_for_port(port, proc=bare)
+            bare_procs.append(bare)
+            bare_bases.append(f"http://127.0.0.1:{port}")
+        if args.bare_web > 1:  # the same nginx as the product's, in front of the bare processes
+            nginx_workers = max(2, math.ceil(2.6 * sockets / hard))
+            bare_nginx, bare_base = start_nginx(workdir, bare_bases, affinity="cookie", workers=nginx_workers,
+                                                max_connections=min(hard - 200, 3 * sockets // nginx_workers + 1000))
+            procs.append(bare_nginx)
+        else:
+            bare_base = bare_bases[0]
         time.sleep(1.0)
         web_pids = [c for proc, _ in webs for c in children(proc.pid)]
-        bare_pids = children(bare.pid)
+        bare_pids = [c for proc in bare_procs for c in children(proc.pid)]
 
         plan, auction_ids = [], []
         lot_seconds = args.lot_seconds or 3600
@@ -380,8 +395,8 @@ def main():
               + (f"; lots of {args.lot_seconds} s" if args.lot_seconds else "") + f"; fd limit {hard}")
         if args.only in ("both", "bare"):
             bare_plan = [(a, u, "bare") for a, u, _ in plan]
-            results["bare"] = asyncio.run(drive(Run("bare python-socketio server", f"http://127.0.0.1:{bare_port}",
-                                                    bare_plan, bare=True),
+            bare_name = "bare python-socketio server" + (f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
+            results["bare"] = asyncio.run(drive(Run(bare_name, bare_base, bare_plan, bare=True),
                                                 args.rate, args.seconds, args.seed, bare_pids, 0))
         if args.only in ("both", "product"):
             results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False), args.rate,
