@@ -42,6 +42,10 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
             cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"],
         )
     realtime.init_app(app, role)
+    from auction_app import state_sharing
+    from auction_app.services import auction_store
+
+    auction_store.share_commits_with(state_sharing.publish)  # keeps other processes' cached states fresh
     if role == "web":
         import auction_app.sockets  # noqa: F401  (handlers attach to socketio)
         import auction_app.chat.lobby  # noqa: F401  (league page lobby)

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from flask import g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from pymongo import monitoring
 
 HTTP_LATENCY = Histogram(
@@ -135,6 +135,12 @@ class ServiceCollector:
         sockets = GaugeMetricFamily("process_open_sockets", "Sockets open in this process")
         sockets.add_metric([], open_sockets())
         yield sockets
+        from auction_app.services import auction_store
+
+        stale = CounterMetricFamily("auction_stale_state_rereads", "Changes decided on this process's copy of "
+                                    "an auction that another process had changed, decided again on a fresh read")
+        stale.add_metric([], auction_store.stale_rereads())
+        yield stale
         if self.app is None:
             return
         from auction_app.ops import status_cache

@@ -176,23 +176,32 @@ def _ensure_listener(app) -> None:
 
 
 def _listen(app) -> None:
-    """Subscribe to the revocation channel for the life of the process; re-subscribe after errors."""
+    """Subscribe to the revocation and shared-state channels for the life of the process;
+    re-subscribe after errors."""
     import redis
 
+    from auction_app import state_sharing
     from auction_app.auth.revocation import channel
+    from auction_app.extensions import mongo
 
+    states = state_sharing.channel(app.config).encode()
+    with app.app_context():
+        codec_options = mongo.db.codec_options  # shared states decode as reads of the database do
     lost = False
     while True:
         try:
-            conn = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True, socket_connect_timeout=5,
-                                        health_check_interval=30)
+            conn = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, health_check_interval=30)
             pubsub = conn.pubsub(ignore_subscribe_messages=True)
-            pubsub.subscribe(channel(app.config))
+            pubsub.subscribe(channel(app.config), states)
             if lost:
                 _recheck_everyone()  # messages published while we were away are gone
                 lost = False
             for message in pubsub.listen():
-                if message.get("type") == "message":
+                if message.get("type") != "message":
+                    continue
+                if message["channel"] == states:
+                    state_sharing.take(message["data"], codec_options)
+                else:
                     apply_revocation(app, message["data"])
         except Exception:  # noqa: BLE001
             log.warning("revocation channel lost; re-subscribing", exc_info=True)

@@ -233,14 +233,18 @@ class Run:
         return line
 
 
-def gc_pauses(metrics_urls: list[str]) -> Counter:
-    """Garbage-collection pauses so far of the product's web processes (python_gc_pause_seconds)."""
+def web_figures(metrics_urls: list[str]) -> Counter:
+    """From the product's web processes' /metrics, so far: garbage-collection pauses
+    (python_gc_pause_seconds) and changes decided on a copy of the auction another process
+    had changed (auction_stale_state_rereads_total)."""
     from prometheus_client.parser import text_string_to_metric_families
 
     total: Counter = Counter()
     for url in metrics_urls:
         text = urllib.request.urlopen(url, timeout=10).read().decode()
         for family in text_string_to_metric_families(text):
+            if family.name == "auction_stale_state_rereads":
+                total["stale_rereads"] += sum(sample.value for sample in family.samples)
             if family.name != "python_gc_pause_seconds":
                 continue
             for sample in family.samples:
@@ -258,7 +262,7 @@ async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list
     connect_s = await run.connect_all()
     before = sum(cpu_seconds(p) for p in web_pids)
     client_before = time.process_time()
-    gc_before = gc_pauses(metrics_urls)
+    gc_before = web_figures(metrics_urls)
     if pause_for_profile:
         print(f"[{run.name}] bidding started; web worker pids {web_pids} "
               f"(py-spy record -p PID -d 20 -f raw -o profile.txt)", flush=True)
@@ -269,10 +273,12 @@ async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list
     # The clients share the machine with the servers: a client near 100 % of a core queues what it receives.
     print(f"client CPU             {client_cpu:.1f} s over {elapsed:.0f} s ({100 * client_cpu / elapsed:.0f} % of one core)")
     if metrics_urls:
-        gc = gc_pauses(metrics_urls)
+        gc = web_figures(metrics_urls)
         gc.subtract(gc_before)
         print(f"web GC pauses          {gc['count']:.0f} while bidding, {1000 * gc['seconds']:.0f} ms in all, "
               f"{gc['count'] - gc['under_50ms']:.0f} over 50 ms")
+        print(f"stale-state re-reads   {gc['stale_rereads']:.0f} (decided again after another process "
+              f"changed the auction)")
     await run.close()
     return line
 

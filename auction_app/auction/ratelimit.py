@@ -9,8 +9,12 @@ Redis was about a fifth of a bid's p95 to every client at 30 auctions x 30 membe
   SHARED_COUNT_SECONDS in one round trip for all members, so bids spread over
   several web processes count together: once a member's shared count for the
   window is over the limit, every process that adds to it refuses that member
-  until the window ends. What gets through beyond the limit is at most what the
-  member sends to each process within one such interval.
+  until the window ends;
+* a member whose shared count has reached NEAR_LIMIT of the limit is counted in
+  Redis bid by bid, so the processes together stop them at the limit itself. What
+  gets through beyond it is at most what they send to each process within one
+  interval while crossing NEAR_LIMIT, and only if that is more than the rest of
+  the limit.
 
 Redis down: the shared count is skipped (logged); the per-process limit still holds.
 """
@@ -35,11 +39,13 @@ from auction_app.redis_store import client
 log = logging.getLogger(__name__)
 NAMESPACE = "bids"
 SHARED_COUNT_SECONDS = 0.1
+NEAR_LIMIT = 0.5  # from this share of the limit on, a member's bids are counted in Redis one by one
 
 _this_process = FixedWindowRateLimiter(MemoryStorage())
 _guard = threading.Lock()
 _uncounted: Counter = Counter()  # (user id, limit) -> bids let through here, not yet added up in Redis
 _refused_until: dict[str, float] = {}  # user id -> when the shared window ends (epoch seconds)
+_shared_seen: dict[str, tuple[int, float]] = {}  # user id -> (shared count, its window's end) at the last add
 _counter = {"started": False}
 
 
@@ -67,8 +73,16 @@ def check_bid_rate(user_id: str) -> Rejection | None:
         _uncounted[(user_id, spec)] += 1
         start = not _counter["started"]
         _counter["started"] = True
+        seen, window_ends = _shared_seen.get(user_id, (0, 0.0))
+        near = window_ends > now and seen >= limit.amount * NEAR_LIMIT
+        pending = _uncounted.pop((user_id, spec)) if near else 0
     if start:
         socketio.start_background_task(_count_shared_forever, current_app._get_current_object())
+    if near:  # count it now: the other processes' bids may already have used up the rest
+        add_to_shared_count({(user_id, spec): pending}, now)
+        until = _refused_until.get(user_id, 0.0)
+        if until > now:
+            return rate_limited(max(1, math.ceil(until - now)))
     return None
 
 
@@ -103,5 +117,6 @@ def add_to_shared_count(batch: dict[tuple[str, str], int], now: float) -> None:
         return
     with _guard:
         for (user_id, allowed, ends_at), count in zip(entries, replies[::2]):
+            _shared_seen[user_id] = (count, ends_at)
             if count > allowed:
                 _refused_until[user_id] = ends_at

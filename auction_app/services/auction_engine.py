@@ -93,17 +93,21 @@ def _execute(db: Database, auction_id: str, command, now: datetime, publish: Pub
             if refusal is not None:
                 return machine.Decision(rejection=refusal), None, Effects()
         state = store.cached(db, auction_id)  # no read when this process holds the latest state
+        doubted = None  # the version of a cached state whose refusal is checked on a fresh read
         for _ in range(MAX_ATTEMPTS):
             from_cache = state is not None
             state = state or store.load(db, auction_id)
             if state is None:
                 return None, None, Effects()
+            if doubted is not None and state["version"] != doubted:
+                store.note_stale()
+            doubted = None
             fresh = isinstance(command, machine.ProxiesChanged)  # the cache can't know of the change yet
             book = store.league_proxies(db, state["league_id"]) if fresh else store.proxies_for(db, state)
             decision = machine.decide(state, command, now, book)
             if not decision.changed:
                 if from_cache:  # another process may have moved on: refuse only on the stored state
-                    state = None
+                    doubted, state = state["version"], None
                     continue
                 return decision, state, Effects()
             new = store.commit(db, state, decision)
@@ -136,6 +140,8 @@ def _settle(db: Database, old: dict, new: dict, decision: machine.Decision, publ
     except Exception:
         log.exception("storing the log records of auction %s v%s failed; the next load stores them",
                       new["_id"], new["version"])
+        return effects
+    store.share(db, new)  # only once its records are stored: others may write over its outbox
     return effects
 
 

@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from typing import Callable
 
 from pymongo.database import Database
 
@@ -60,6 +61,8 @@ _proxy_cache: dict[str, tuple[tuple, list[ProxyBid]]] = {}
 # restored from a backup under a running process (versions reused) is re-read soon anyway.
 _state_cache: dict[tuple[str, str], tuple[float, dict]] = {}
 STATE_CACHE_SECONDS = 5.0
+_sharing: dict[str, Callable[[Database, dict], None] | None] = {"share": None}
+_stale = {"rereads": 0}
 
 
 def lock(auction_id: str) -> threading.RLock:
@@ -168,6 +171,39 @@ def remember(db: Database, state: dict) -> None:
     _state_cache[(db.name, state["_id"])] = (time.monotonic(), state)
 
 
+def remember_shared(db_name: str, state: dict) -> bool:
+    """A state another process committed, with its log records stored: kept in place of an
+    older cached state of the same auction. Auctions this process holds no state of are left
+    alone, so the cache holds only what this process serves."""
+    key = (db_name, state["_id"])
+    hit = _state_cache.get(key)
+    if hit is None or hit[1]["version"] >= state["version"]:
+        return False
+    _state_cache[key] = (time.monotonic(), state)
+    return True
+
+
+def note_stale() -> None:
+    """A change was decided on a cached state another process had changed: it is decided again."""
+    _stale["rereads"] += 1
+
+
+def stale_rereads() -> int:
+    """How many changes this process decided again because its cached state was out of date."""
+    return _stale["rereads"]
+
+
+def share_commits_with(share: Callable[[Database, dict], None] | None) -> None:
+    """Who hears of this process's commits (auction_app/state_sharing.py; None: nobody)."""
+    _sharing["share"] = share
+
+
+def share(db: Database, state: dict) -> None:
+    """Pass a committed state, whose records are stored and follow-ups done, to the other processes."""
+    if _sharing["share"] is not None and not state.get("outbox_pending"):
+        _sharing["share"](db, state)
+
+
 def forget(db: Database, auction_id: str) -> None:
     _state_cache.pop((db.name, auction_id), None)
 
@@ -222,6 +258,7 @@ def commit(db: Database, old: dict, decision: Decision) -> dict | None:
                      + [e for e in carried if e not in decision.followups])
     new["outbox_pending"] = bool(decision.followups or carried)
     if not auctions.replace_if_version(db, old["version"], new):
+        note_stale()
         forget(db, old["_id"])
         return None
     remember(db, new)

@@ -81,6 +81,43 @@ def test_two_web_processes_behind_nginx_share_one_room_over_both_transports(app,
             client.disconnect()
 
 
+def stale_rereads(base: str) -> float:
+    """Changes on this web process decided on a copy of the auction another process had changed."""
+    text = requests.get(base + "/metrics", timeout=10).text
+    return float(re.search(r"^auction_stale_state_rereads_total (\S+)$", text, re.M).group(1))
+
+
+def test_bids_alternating_between_two_web_processes_do_not_re_read_the_auction(app, db, two_webs_behind_nginx):
+    """Each process decides a bid on its cached copy of the auction. Without the states the
+    other process commits being shared, every bid here found that copy out of date and read
+    the auction again (after a refused decision or a failed write)."""
+    base, webs = two_webs_behind_nginx
+    league, (a, b) = make_league(db, members=2, budget=1000, roster_slots=1, lot_seconds=120, bid_clock_seconds=30)
+    with app.app_context():
+        auction, effects = engine.start(db, league, a["_id"], datetime.now(timezone.utc))
+        carry_out(effects)
+    # Straight to each process (polling: a direct WebSocket would need the proxy's headers).
+    on_a = RoomClient(webs[0], token=session_token(app, a), name="on process A").connect(("polling",), origin=base)
+    on_b = RoomClient(webs[1], token=session_token(app, b), name="on process B").connect(("polling",), origin=base)
+    try:
+        on_a.join(auction["_id"])
+        on_b.join(auction["_id"])
+        lot_id, price = on_a.snapshot["lot"]["id"], on_a.snapshot["lot"]["price"] or 0
+        before = sum(stale_rereads(w) for w in webs)
+        for i in range(20):
+            price += 1
+            ack = (on_a, on_b)[i % 2].bid(price, lot_id=lot_id)
+            assert ack["ok"] and not ack["duplicate"], ack
+        stale = sum(stale_rereads(w) for w in webs) - before
+        assert stale <= 3, f"{stale:.0f} of 20 bids were decided on a copy the other process had changed"
+        for client in (on_a, on_b):
+            client.wait_for("bid_accepted", lambda p: p["bid"]["amount"] == price)
+            assert client.gaps == 0
+    finally:
+        on_a.disconnect()
+        on_b.disconnect()
+
+
 def test_a_web_process_refuses_the_socket_beyond_its_limit_with_a_clear_error(app, db, service_env, workdir):
     port = services.free_port()
     env = dict(service_env, WEB_CONNECTIONS="3", PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")

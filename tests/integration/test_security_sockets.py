@@ -268,8 +268,9 @@ def test_a_member_bidding_too_fast_is_told_to_wait_and_others_still_bid(web, app
 
 def test_bids_spread_over_two_web_processes_count_together(web, web_b, app, db):
     # Each process counts in its own memory (no round trip per bid) and adds its count to Redis
-    # every 0.1 s: 100 bids on each process are 200 for the member, and the shared count stops them
-    # soon after the 120th (what one process lets through in one interval may pass).
+    # every 0.1 s: 100 bids on each process are 200 for the member. From half the limit on, the
+    # member's bids are counted in Redis one by one, so the processes together stop them at about
+    # the 120th (without that, as many as 155 passed once bids got faster).
     _league, users, auction = _running_auction(db)
     token = session_token(app, users[1])
     on_a = RoomClient(web, token=token, name="on A").connect()
@@ -279,7 +280,7 @@ def test_bids_spread_over_two_web_processes_count_together(web, web_b, app, db):
         on_b.join(auction["_id"])
         passed, refusal = _bids_until_limited([on_a, on_b], lot_id, 200)
         assert refusal is not None, "200 bids in a minute over two processes were all let through"
-        assert 120 <= passed <= 150, f"{passed} of 200 bids passed the limit of 120"
+        assert 120 <= passed <= 130, f"{passed} of 200 bids passed the limit of 120"
     finally:
         on_a.disconnect()
         on_b.disconnect()
