@@ -193,6 +193,7 @@ def _listen(app) -> None:
             conn = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, health_check_interval=30)
             pubsub = conn.pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(channel(app.config), states)
+            state_sharing.listening()
             if lost:
                 _recheck_everyone()  # messages published while we were away are gone
                 lost = False

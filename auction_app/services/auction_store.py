@@ -171,6 +171,12 @@ def remember(db: Database, state: dict) -> None:
     _state_cache[(db.name, state["_id"])] = (time.monotonic(), state)
 
 
+def holds_older(db_name: str, auction_id: str, version: int) -> bool:
+    """Whether this process holds a state of the auction older than `version`."""
+    hit = _state_cache.get((db_name, auction_id))
+    return hit is not None and hit[1]["version"] < version
+
+
 def remember_shared(db_name: str, state: dict) -> bool:
     """A state another process committed, with its log records stored: kept in place of an
     older cached state of the same auction. Auctions this process holds no state of are left
