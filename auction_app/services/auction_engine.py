@@ -22,10 +22,10 @@ from typing import Callable
 from pymongo.database import Database
 
 from auction_app.domain import auction_machine as machine
-from auction_app.domain.auction_change import KEY_WINDOW  # noqa: F401  (how long keys stay in the document)
 from auction_app.domain.auction_rules import UNSET, Rejection, reject
 from auction_app.repositories import auctions, bids, leagues, sports
 from auction_app.services import auction_store as store
+from auction_app.services import price_floors
 from auction_app.services.auction_views import lobby_room, public_bid, room, snapshot  # noqa: F401  (read API)
 from auction_app.services.errors import ServiceError
 
@@ -222,36 +222,6 @@ def repair_interrupted_starts(db: Database, now: datetime, publish: Publisher | 
 
 # --------------------------------------------------------------------------- bids
 
-class _PriceFloors:
-    """The highest price this process has seen for each open lot.
-
-    Within one lot the price never goes down, and a lot id is never reused, so a
-    bid below a price seen earlier is certainly too low now: it can be refused
-    without reading the database. Only used for a bid's first attempt (a retry
-    may be a bid that was already accepted, which must be answered as such).
-    """
-
-    def __init__(self):
-        self._floors: dict[str, tuple[str, int, int]] = {}
-
-    def note(self, auction: dict) -> None:
-        lot = auction.get("lot")
-        if lot and lot.get("price") is not None:
-            current = self._floors.get(auction["_id"])
-            if current is None or current[0] != lot["id"] or current[1] < lot["price"]:
-                self._floors[auction["_id"]] = (lot["id"], lot["price"], auction["settings"]["min_increment"])
-
-    def refusal(self, auction_id: str, lot_id: str | None, amount) -> Rejection | None:
-        floor = self._floors.get(auction_id)
-        if floor is None or floor[0] != lot_id or not isinstance(amount, int) or isinstance(amount, bool):
-            return None
-        minimum = floor[1] + floor[2]
-        return reject("below_minimum", minimum=minimum) if 1 <= amount < minimum else None
-
-
-price_floors = _PriceFloors()
-
-
 def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_key: str, now: datetime, *,
               lot_id: str | None = None, seen_price=UNSET, first_attempt: bool = False,
               publish: Publisher | None = None) -> BidResult:
@@ -268,9 +238,8 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
     command = machine.PlaceBid(user_id, amount, idempotency_key, lot_id, seen_price)
     quick = (lambda: price_floors.refusal(auction_id, lot_id, amount)) if first_attempt else None
     decision, state, effects = _execute(db, auction_id, command, now, publish, quick)
-    if decision is not None and decision.rejection is not None and decision.rejection.code in CLOSED_LOT_REFUSALS \
-            and _forgot_keys(state, user_id):
-        earlier = bids.by_idempotency_key(db, auction_id, user_id, idempotency_key)
+    if decision is not None and decision.rejection is not None and decision.rejection.code in CLOSED_LOT_REFUSALS:
+        earlier = _forgotten_resend(db, state, user_id, idempotency_key)
         if earlier is not None:
             same = earlier["amount"] == amount and earlier["lot_id"] == lot_id
             return BidResult(True, bid=earlier, duplicate=True) if same else _refused(reject("key_reused"))
@@ -282,17 +251,20 @@ def nominate(db: Database, auction_id: str, user_id: str, team_key, amount, idem
     """The member whose turn it is puts a team up with their opening bid (nominations only)."""
     command = machine.Nominate(user_id, team_key, amount, idempotency_key)
     decision, state, effects = _execute(db, auction_id, command, now, publish)
-    if decision is not None and decision.rejection is not None and _forgot_keys(state, user_id):
-        earlier = bids.by_idempotency_key(db, auction_id, user_id, idempotency_key)
+    if decision is not None and decision.rejection is not None:
+        earlier = _forgotten_resend(db, state, user_id, idempotency_key)
         if earlier is not None:
             return BidResult(True, bid=earlier, duplicate=True)
     return _bid_result(db, decision, state, effects)
 
 
-def _forgot_keys(state: dict | None, user_id) -> bool:
-    """Whether the member's older idempotency keys left the auction document (`kept_keys`)."""
+def _forgotten_resend(db: Database, state: dict | None, user_id, key: str) -> dict | None:
+    """The member's earlier bid with `key`, from the bid log, when their older keys left the
+    auction document (`kept_keys`); None otherwise, without a read."""
     member = (state or {}).get("members", {}).get(user_id) if isinstance(user_id, str) else None
-    return bool(member and member.get("forgot_keys"))
+    if not (member and member.get("forgot_keys")):
+        return None
+    return bids.by_idempotency_key(db, state["_id"], user_id, key)
 
 
 def _bid_result(db: Database, decision, state, effects) -> BidResult:

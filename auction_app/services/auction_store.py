@@ -181,11 +181,9 @@ def remember_shared(db_name: str, state: dict) -> bool:
     """A state another process committed, with its log records stored: kept in place of an
     older cached state of the same auction. Auctions this process holds no state of are left
     alone, so the cache holds only what this process serves."""
-    key = (db_name, state["_id"])
-    hit = _state_cache.get(key)
-    if hit is None or hit[1]["version"] >= state["version"]:
+    if not holds_older(db_name, state["_id"], state["version"]):
         return False
-    _state_cache[key] = (time.monotonic(), state)
+    _state_cache[(db_name, state["_id"])] = (time.monotonic(), state)
     return True
 
 

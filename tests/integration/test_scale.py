@@ -19,10 +19,14 @@ from tests.support.nginx import AFFINITY_COOKIE, start_nginx
 pytestmark = pytest.mark.slow
 
 
-def open_sockets(base: str) -> int:
-    """The socketio_connections gauge an operator reads on a web process's /metrics."""
+def metric(base: str, name: str) -> float:
+    """A figure an operator reads on a web process's /metrics."""
     text = requests.get(base + "/metrics", timeout=10).text
-    return int(float(re.search(r"^socketio_connections (\S+)$", text, re.M).group(1)))
+    return float(re.search(rf"^{name} (\S+)$", text, re.M).group(1))
+
+
+def open_sockets(base: str) -> int:
+    return int(metric(base, "socketio_connections"))
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +87,7 @@ def test_two_web_processes_behind_nginx_share_one_room_over_both_transports(app,
 
 def stale_rereads(base: str) -> float:
     """Changes on this web process decided on a copy of the auction another process had changed."""
-    text = requests.get(base + "/metrics", timeout=10).text
-    return float(re.search(r"^auction_stale_state_rereads_total (\S+)$", text, re.M).group(1))
+    return metric(base, "auction_stale_state_rereads_total")
 
 
 def test_bids_alternating_between_two_web_processes_do_not_re_read_the_auction(app, db, two_webs_behind_nginx):
