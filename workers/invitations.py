@@ -12,7 +12,7 @@ from celery import shared_task
 from flask import current_app, render_template
 
 from auction_app.repositories import database
-from auction_app.services.leagues import invitation_context
+from auction_app.services.membership import invitation_context
 from workers.email import queue_email
 
 log = logging.getLogger(__name__)

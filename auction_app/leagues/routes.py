@@ -13,6 +13,7 @@ from auction_app.leagues import bp
 from auction_app.leagues.limits import take_invitations
 from auction_app.leagues.schemas import CreateLeague, Invitations, ProxyMax, UpdateLeague
 from auction_app.repositories import database
+from auction_app.services import league_proxies, membership
 from auction_app.services import leagues as service
 from auction_app.services import auction_engine
 from auction_app.validation import parse_json
@@ -110,7 +111,7 @@ def send_invitations(league_id: str):
     user = _user()
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(Invitations)
-    league, accepted, rejected = service.plan_invitations(database(), league_id, user["_id"], body.emails, utcnow())
+    league, accepted, rejected = membership.plan_invitations(database(), league_id, user["_id"], body.emails, utcnow())
     take_invitations(user, len(accepted))  # per member per day, lower for new accounts
     for address in accepted:
         send_invitation.delay(league["_id"], address, user["_id"])
@@ -120,7 +121,7 @@ def send_invitations(league_id: str):
 @bp.post("/leagues/<league_id>/leave")
 @login_required
 def leave_league(league_id: str):
-    service.leave_league(database(), league_id, _user()["_id"], utcnow())
+    membership.leave_league(database(), league_id, _user()["_id"], utcnow())
     return jsonify({"left": True})
 
 
@@ -128,7 +129,7 @@ def leave_league(league_id: str):
 @login_required
 def remove_member(league_id: str, member_id: str):
     user = _user()
-    league = service.remove_member(database(), league_id, user["_id"], member_id, utcnow())
+    league = membership.remove_member(database(), league_id, user["_id"], member_id, utcnow())
     return jsonify({"members": service.members_view(league), "member_count": league["member_count"]})
 
 
@@ -138,7 +139,7 @@ def remove_member(league_id: str, member_id: str):
 def invite_preview(token: str):
     # Anyone holding the link may see what they're invited to (the join page shows it before sign-in).
     user = current_user()
-    return jsonify(service.invite_preview(database(), token, user["_id"] if user else None))
+    return jsonify(membership.invite_preview(database(), token, user["_id"] if user else None))
 
 
 @bp.post("/invites/<token>/join")
@@ -147,7 +148,7 @@ def invite_preview(token: str):
                error_message="You've tried to join 10 leagues in the last hour.")
 def join(token: str):
     user = _user()
-    league = service.join_with_invite(database(), token, user, utcnow())
+    league = membership.join_with_invite(database(), token, user, utcnow())
     return jsonify({"league": service.league_view(database(), league, user["_id"], _base_url())}), 201
 
 
@@ -156,7 +157,7 @@ def join(token: str):
 @bp.get("/leagues/<league_id>/proxies")
 @login_required
 def my_proxies(league_id: str):
-    return jsonify(service.my_proxies(database(), league_id, _user()["_id"]))
+    return jsonify(league_proxies.my_proxies(database(), league_id, _user()["_id"]))
 
 
 @bp.put("/leagues/<league_id>/proxies/<team_key>")
@@ -165,7 +166,7 @@ def set_proxy(league_id: str, team_key: str):
     user = _user()
     service.member_league(database(), league_id, user["_id"])
     body = parse_json(ProxyMax)
-    mine = service.set_proxy(database(), league_id, user["_id"], team_key, body.max_amount, utcnow())
+    mine = league_proxies.set_proxy(database(), league_id, user["_id"], team_key, body.max_amount, utcnow())
     # If that team is on the block right now, the engine bids for the new maximum at once.
     league = service.member_league(database(), league_id, user["_id"])
     if league.get("auction_id"):
@@ -176,4 +177,4 @@ def set_proxy(league_id: str, team_key: str):
 @bp.delete("/leagues/<league_id>/proxies/<team_key>")
 @login_required
 def clear_proxy(league_id: str, team_key: str):
-    return jsonify(service.clear_proxy(database(), league_id, _user()["_id"], team_key))
+    return jsonify(league_proxies.clear_proxy(database(), league_id, _user()["_id"], team_key))

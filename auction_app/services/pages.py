@@ -11,6 +11,7 @@ from auction_app.repositories import auctions as auctions_repo
 from auction_app.repositories import bids as bids_repo
 from auction_app.repositories import leagues as leagues_repo
 from auction_app.repositories import sports as sports_repo
+from auction_app.services import league_proxies
 from auction_app.services import leagues as league_service
 from auction_app.services import results as results_service
 
@@ -60,7 +61,7 @@ def league_page(db: Database, league_id: str, user_id: str, base_url: str) -> di
     league = league_service.member_league(db, league_id, user_id)
     view = league_service.league_view(db, league, user_id, base_url)
     view["status_words"] = status_words(view["status"])
-    view["proxies"] = league_service.my_proxies(db, league["_id"], user_id)["proxies"]
+    view["proxies"] = league_proxies.my_proxies(db, league["_id"], user_id)["proxies"]
     return view
 
 

@@ -16,7 +16,7 @@ from auction_app.repositories import feedback as feedback_repo
 from auction_app.repositories import users as users_repo
 from auction_app.services import leagues as league_service
 from auction_app.services import feedback as feedback_service
-from auction_app.services import charts, pages, practice
+from auction_app.services import charts, membership, pages, practice
 from auction_app.services.leagues import LeagueError
 from auction_app.web import bp
 
@@ -125,7 +125,7 @@ def new_league():
 def join(token: str):
     user = current_user()
     try:
-        preview = league_service.invite_preview(database(), token, user["_id"] if user else None)
+        preview = membership.invite_preview(database(), token, user["_id"] if user else None)
     except LeagueError as error:
         return render_template("web/join.html", token=token, preview=None, problem=error.message), error.status
     return render_template("web/join.html", token=token, preview=preview, problem=None, signed_in=bool(user))
