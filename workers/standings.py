@@ -21,6 +21,7 @@ from auction_app.clock import utcnow
 from auction_app.repositories import standings as standings_repo
 from auction_app.repositories import database, leagues
 from auction_app.services import standings as service
+from auction_app.services import weekly_summary
 from workers.email import queue_email
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def broadcast_leagues(league_ids: list[str], reason: str = "import") -> int:
 
 @shared_task(name="workers.standings.send_weekly_summaries")
 def send_weekly_summaries() -> int:
-    week = service.iso_week(utcnow())
+    week = weekly_summary.iso_week(utcnow())
     league_ids = standings_repo.league_ids_with_status(database(), leagues.COMPLETED)
     for league_id in league_ids:
         send_league_summary.delay(league_id, week)
@@ -54,16 +55,16 @@ def send_weekly_summaries() -> int:
 def send_league_summary(league_id: str, week: str | None = None) -> int:
     db = database()
     now = utcnow()
-    week = week or service.iso_week(now)
+    week = week or weekly_summary.iso_week(now)
     base = current_app.config["PUBLIC_BASE_URL"]
     secret = current_app.config["SECRET_KEY"]
     link = f"{base}/leagues/{league_id}/standings"
     sent = 0
-    for summary in service.weekly_summaries(db, league_id, now):
+    for summary in weekly_summary.weekly_summaries(db, league_id, now):
         if not standings_repo.claim_summary(db, league_id, week, summary["user_id"], now):
             continue  # already sent this week
-        unsubscribe = f"{base}/email/unsubscribe/{service.unsubscribe_token(secret, summary['user_id'])}"
-        text = service.summary_text(summary["context"], link, unsubscribe)
+        unsubscribe = f"{base}/email/unsubscribe/{weekly_summary.unsubscribe_token(secret, summary['user_id'])}"
+        text = weekly_summary.summary_text(summary["context"], link, unsubscribe)
         html = render_template("standings/summary_email.html", c=summary["context"], link=link,
                                unsubscribe_link=unsubscribe)
         queue_email(summary["email"], summary["subject"], text, html)

@@ -16,14 +16,15 @@ one error shape.
   league's fixture sets, and the league's rules (or the sport's defaults),
   through the pure `domain.scoring` functions. 50 members and a 380-fixture
   season take a few milliseconds, so there is no cache to go stale.
+
+The weekly summary email is in `services/weekly_summary.py`.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from pymongo.database import Database
 
 from auction_app.domain.catalog import Catalog
@@ -37,12 +38,9 @@ from auction_app.repositories import fixtures as fixtures_repo
 from auction_app.repositories import leagues as leagues_repo
 from auction_app.repositories import sports as sports_repo
 from auction_app.repositories import standings as standings_repo
-from auction_app.repositories import users as users_repo
 from auction_app.services.leagues import LeagueError, member_league, require_commissioner
 
-WEEKLY_SUMMARY = "weekly_summary"  # the email preference name on the user
 RULE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScoringRules))
-_UNSUBSCRIBE_SALT = "weekly-summary-unsubscribe"
 
 
 def room(league_id: str) -> str:
@@ -147,7 +145,7 @@ def _context(db: Database, league: dict) -> _Context:
                     rosters, names, spent, owners, auction_status)
 
 
-def _compute(db: Database, league: dict):
+def compute(db: Database, league: dict):
     ctx = _context(db, league)
     records = team_points(ctx.fixtures, ctx.rules)
     rows = standings(ctx.rosters, records, ctx.names, ctx.spent)
@@ -156,7 +154,7 @@ def _compute(db: Database, league: dict):
 
 # --------------------------------------------------------------------------- views
 
-def _team_name(catalog: Catalog, key: str) -> str:
+def team_name(catalog: Catalog, key: str) -> str:
     team = catalog.team(key)
     return team.name if team else key
 
@@ -183,7 +181,7 @@ def _view(ctx: _Context, rows) -> dict:
         "standings": [
             {"rank": r.rank, "user_id": r.user_id, "name": r.name, "points": r.points, "wins": r.wins,
              "goals_for": r.goals_for, "spent": r.spent,
-             "teams": [dict(asdict(t), team_name=_team_name(ctx.catalog, t.team_key)) for t in r.teams]}
+             "teams": [dict(asdict(t), team_name=team_name(ctx.catalog, t.team_key)) for t in r.teams]}
             for r in rows
         ],
     }
@@ -191,7 +189,7 @@ def _view(ctx: _Context, rows) -> dict:
 
 def standings_view(db: Database, league: dict) -> dict:
     """The league's table, each member's per-team breakdown, and the rules in force."""
-    ctx, _records, rows = _compute(db, league)
+    ctx, _records, rows = compute(db, league)
     return _view(ctx, rows)
 
 
@@ -207,7 +205,7 @@ def standings_for_league_id(db: Database, league_id: str) -> dict | None:
 
 def _result_view(catalog: Catalog, result) -> dict:
     return {"fixture_id": result.fixture_id, "date": result.date.isoformat(), "opponent_key": result.opponent,
-            "opponent_name": _team_name(catalog, result.opponent), "at_home": result.at_home,
+            "opponent_name": team_name(catalog, result.opponent), "at_home": result.at_home,
             "outcome": result.outcome, "goals_for": result.goals_for, "goals_against": result.goals_against,
             "points": result.points}
 
@@ -223,7 +221,7 @@ def team_results(db: Database, league_id, user_id: str, team_key) -> dict:
     owner_id = ctx.owners.get(team.key)
     upcoming = [{"fixture_id": f.fixture_id, "date": f.date.isoformat(), "at_home": f.home == team.key,
                  "opponent_key": f.away if f.home == team.key else f.home,
-                 "opponent_name": _team_name(ctx.catalog, f.away if f.home == team.key else f.home)}
+                 "opponent_name": team_name(ctx.catalog, f.away if f.home == team.key else f.home)}
                 for f in ctx.fixtures if not f.played and team.key in (f.home, f.away)]
     return {
         "league_id": league["_id"],
@@ -322,97 +320,3 @@ def update_rules(db: Database, league_id, user_id: str, changes: dict | None, no
     audit.record(db, league["_id"], user_id, "scoring_changed", now,
                  **{k: v for k, v in asdict(rules).items()})
     return league
-
-
-# --------------------------------------------------------------------------- weekly summary
-
-def unsubscribe_token(secret: str, user_id: str) -> str:
-    """A signed token that switches the weekly summary off for one user, no sign-in needed."""
-    return URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT).dumps({"u": user_id})
-
-
-def user_id_from_unsubscribe(secret: str, token: str) -> str | None:
-    try:
-        data = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT).loads(token)
-    except BadSignature:
-        return None
-    user_id = data.get("u") if isinstance(data, dict) else None
-    return user_id if isinstance(user_id, str) else None
-
-
-def set_weekly_summary(db: Database, user_id: str, enabled: bool) -> bool:
-    return users_repo.set_email_preference(db, user_id, WEEKLY_SUMMARY, enabled)
-
-
-def wants_weekly_summary(user: dict) -> bool:
-    return users_repo.wants_email(user, WEEKLY_SUMMARY)
-
-
-def iso_week(now: datetime) -> str:
-    year, week, _ = now.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def weekly_summaries(db: Database, league_id: str, now: datetime) -> list[dict]:
-    """One summary per opted-in member: {user_id, email, subject, text, context}. [] if nothing to say."""
-    league = leagues_repo.get(db, league_id)
-    if league is None:
-        return []
-    ctx, records, rows = _compute(db, league)
-    label = score_label(ctx.catalog)
-    since = (now - timedelta(days=7)).date()
-    users = {u["_id"]: u for u in users_repo.get_many(db, list(ctx.names))}
-    out = []
-    for row in rows:
-        user = users.get(row.user_id)
-        if user is None or not user.get("email") or user.get("disabled_at") or not wants_weekly_summary(user):
-            continue
-        recent = []
-        for team in row.teams:
-            for r in records.get(team.team_key, EMPTY_RECORD).results:
-                if r.date >= since:
-                    recent.append({"date": r.date.isoformat(), "team": _team_name(ctx.catalog, team.team_key),
-                                   "opponent": _team_name(ctx.catalog, r.opponent), "outcome": r.outcome,
-                                   "score": f"{r.goals_for}-{r.goals_against}", "points": r.points})
-        recent.sort(key=lambda r: r["date"])
-        context = {
-            "league_name": league["name"], "name": row.name, "rank": row.rank, "rank_text": _ordinal(row.rank),
-            "members": len(rows), "points": row.points, "label": label,
-            "table": [{"rank": r.rank, "name": r.name, "points": r.points, "me": r.user_id == row.user_id}
-                      for r in rows],
-            "teams": [{"name": _team_name(ctx.catalog, t.team_key), "points": t.points, "won": t.won,
-                       "drawn": t.drawn, "lost": t.lost} for t in row.teams],
-            "recent": recent,
-        }
-        out.append({"user_id": row.user_id, "email": user["email"],
-                    "subject": f"Your week in {league['name']}: {_ordinal(row.rank)} of {len(rows)}",
-                    "context": context})
-    return out
-
-
-def summary_text(context: dict, link: str, unsubscribe_link: str) -> str:
-    c = context
-    lines = [f"Hi {c['name']},", "",
-             f"You're {c['rank_text']} of {c['members']} in {c['league_name']} with {c['points']} points.", "",
-             "Standings:"]
-    for r in c["table"]:
-        lines.append(f"  {r['rank']:>2}. {r['name']} - {r['points']} pts{'  <- you' if r['me'] else ''}")
-    lines += ["", "Your teams:"]
-    for t in c["teams"] or [{"name": "no teams", "points": 0, "won": 0, "drawn": 0, "lost": 0}]:
-        lines.append(f"  {t['name']}: {t['points']} pts (won {t['won']}, drawn {t['drawn']}, lost {t['lost']})")
-    lines += ["", "Your teams' results in the last 7 days:"]
-    if c["recent"]:
-        for r in c["recent"]:
-            lines.append(f"  {r['date']} {r['team']} {r['score']} v {r['opponent']} ({r['outcome']}, "
-                         f"+{r['points']} pts)")
-    else:
-        lines.append("  none this week")
-    lines += ["", f"Full standings: {link}", "",
-              "You get this summary once a week. To stop it, open this link (no sign-in needed):",
-              unsubscribe_link, "or switch it off on your account page."]
-    return "\n".join(lines)

@@ -20,6 +20,7 @@ from auction_app.repositories import database
 from auction_app.security import state
 from auction_app.services import charts
 from auction_app.services import standings as service
+from auction_app.services import weekly_summary
 from auction_app.services.leagues import is_commissioner
 from auction_app.standings import bp
 from auction_app.standings.schemas import EmailPreferencesIn, ScoringIn
@@ -180,14 +181,14 @@ def reset_scoring(league_id: str):
 @bp.get("/api/account/email-preferences")
 @login_required
 def email_preferences():
-    return jsonify({"weekly_summary": service.wants_weekly_summary(current_user())})
+    return jsonify({"weekly_summary": weekly_summary.wants_weekly_summary(current_user())})
 
 
 @bp.put("/api/account/email-preferences")
 @login_required
 def set_email_preferences():
     body = parse_json(EmailPreferencesIn)
-    service.set_weekly_summary(database(), current_user()["_id"], body.weekly_summary)
+    weekly_summary.set_weekly_summary(database(), current_user()["_id"], body.weekly_summary)
     return jsonify({"weekly_summary": body.weekly_summary})
 
 
@@ -216,7 +217,7 @@ def season_chart(league_id: str):
 def _unsubscribe_user(token: str) -> str:
     state().no_referrer = True  # the token is in the URL: never send it on as a Referer
     state().private_page = True
-    user_id = service.user_id_from_unsubscribe(current_app.config["SECRET_KEY"], token)
+    user_id = weekly_summary.user_id_from_unsubscribe(current_app.config["SECRET_KEY"], token)
     if user_id is None:
         raise ApiError("invalid_link", "This unsubscribe link isn't valid. You can switch the weekly "
                                        "summary off on your account page instead.", 404)
@@ -233,5 +234,5 @@ def unsubscribe_page(token: str):
 @bp.post("/email/unsubscribe/<token>")
 def unsubscribe(token: str):
     user_id = _unsubscribe_user(token)
-    service.set_weekly_summary(database(), user_id, False)
+    weekly_summary.set_weekly_summary(database(), user_id, False)
     return render_template("standings/unsubscribe.html", token=token, done=True)
