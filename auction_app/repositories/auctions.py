@@ -2,8 +2,8 @@
 
 It holds the current lot, every team's lot status, and each member's spend and
 roster count. Every change is ONE conditional replace filtered on the document's
-`version` (auction_app.services.auction_store.commit), so two changes can never
-both apply to the same state, on any number of processes, without transactions.
+`version` and `rev` (auction_app.services.auction_store.commit), so two changes can
+never both apply to the same state, on any number of processes, without transactions.
 
 The `outbox` field holds what the last change must cause elsewhere: its log
 records (bids, auction_log) and follow-ups (audit, league status, the results
@@ -12,6 +12,7 @@ reader, and by the clock sweep (`outbox_pending`), so a crash loses nothing.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from pymongo.database import Database
@@ -28,6 +29,7 @@ class OutboxConflict(RuntimeError):
 
 def insert(db: Database, auction: dict) -> bool:
     """False if this league already has an auction (the unique index decides)."""
+    auction["rev"] = new_revision()
     try:
         db.auctions.insert_one(auction)
         return True
@@ -45,9 +47,23 @@ def for_league(db: Database, league_id: str) -> dict | None:
     return db.auctions.find_one({"league_id": league_id})
 
 
-def replace_if_version(db: Database, version: int, new: dict) -> bool:
-    """Write `new` only if the stored document is still at `version` (one atomic write)."""
-    return db.auctions.replace_one({"_id": new["_id"], "version": version}, new).modified_count == 1
+def new_revision() -> str:
+    """A value no other write has: every write of an auction document stores a new one in `rev`."""
+    return secrets.token_hex(8)
+
+
+def replace_if_unchanged(db: Database, old: dict, new: dict) -> bool:
+    """Write `new` (with a new revision) only if the stored document is still `old`: the same
+    version and the same revision, in one atomic write.
+
+    The version alone can repeat: a restore from a backup brings back earlier version numbers,
+    and writes outside the engine (an account deletion renaming a member) keep the version. The
+    revision cannot, so a state cached by any process is written over only if it is exactly
+    the stored one. Documents stored before revisions existed have none; `None` matches them.
+    """
+    new["rev"] = new_revision()
+    return db.auctions.replace_one({"_id": new["_id"], "version": old["version"], "rev": old.get("rev")},
+                                   new).modified_count == 1
 
 
 def running(db: Database) -> list[dict]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pymongo.database import Database
 
+from auction_app.repositories import auctions
 from auction_app.repositories._dates import as_utc
 
 FORMER_MEMBER = "Former member"
@@ -45,8 +46,11 @@ def anonymise_member(db: Database, user_id: str, now: datetime) -> dict[str, int
     ).modified_count
     counts["leagues_renamed"] = db.leagues.update_many(
         {"member_ids": {"$in": [user_id]}}, {"$set": {f"members.{user_id}.name": FORMER_MEMBER}}).modified_count
+    # A new revision: a running process's cached copy of the auction, with the old name, then
+    # fails its next conditional write and re-reads instead of writing the name back.
     counts["auctions_renamed"] = db.auctions.update_many(
-        {f"members.{user_id}": {"$exists": True}}, {"$set": {f"members.{user_id}.name": FORMER_MEMBER}}).modified_count
+        {f"members.{user_id}": {"$exists": True}},
+        {"$set": {f"members.{user_id}.name": FORMER_MEMBER, "rev": auctions.new_revision()}}).modified_count
     user = db.users.find_one({"_id": user_id}, {"email": 1}) or {}
     if user.get("email"):
         counts["sign_in_tokens"] = db.login_tokens.delete_many({"email": user["email"]}).deleted_count

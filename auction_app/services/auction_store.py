@@ -7,10 +7,11 @@
   conditional replace on the document's version; False means somebody else
   changed the auction first, and the caller decides again on a fresh read.
 * `cached` gives the state this process last read or wrote, so an accepted bid
-  costs one conditional write and no read. It can only be stale, never wrong in
-  effect: a commit on a stale state fails its version check (the caller re-reads
-  and decides again), and a refusal or no-op decided on a cached state is decided
-  again on a fresh read before it is returned (docs/performance.md).
+  costs one conditional write and no read, however long ago the auction last
+  changed. It can only be stale, never wrong in effect: a commit on a stale state
+  fails its version and revision check (the caller re-reads and decides again),
+  and a refusal or no-op decided on a cached state is decided again on a fresh
+  read before it is returned (docs/performance.md).
 * `proxies_for` gives the league's hidden maximums, read once per lot and per
   change of maximums (the auction's `proxy_version`), not once per bid.
 """
@@ -57,10 +58,12 @@ _stored = _RecentlyStored()
 _locks_guard = threading.Lock()
 _locks: "weakref.WeakValueDictionary[str, threading.RLock]" = weakref.WeakValueDictionary()
 _proxy_cache: dict[str, tuple[tuple, list[ProxyBid]]] = {}
-# (database name, auction id) -> (monotonic time stored, state). Bounded in age so a state
-# restored from a backup under a running process (versions reused) is re-read soon anyway.
+# (database name, auction id) -> (monotonic time stored, state). Correct at any age: a commit
+# is written only over the very revision it was decided on (auctions.replace_if_unchanged). The
+# age bound only lets go of auctions this process no longer serves.
 _state_cache: dict[tuple[str, str], tuple[float, dict]] = {}
-STATE_CACHE_SECONDS = 5.0
+STATE_CACHE_SECONDS = 600.0
+_next_prune = {"at": 0.0}
 _sharing: dict[str, Callable[[Database, dict], None] | None] = {"share": None}
 _stale = {"rereads": 0}
 
@@ -168,7 +171,12 @@ def cached(db: Database, auction_id: str) -> dict | None:
 
 
 def remember(db: Database, state: dict) -> None:
-    _state_cache[(db.name, state["_id"])] = (time.monotonic(), state)
+    now = time.monotonic()
+    _state_cache[(db.name, state["_id"])] = (now, state)
+    if now >= _next_prune["at"]:
+        _next_prune["at"] = now + 60
+        for key in [k for k, (stored, _) in list(_state_cache.items()) if now - stored > STATE_CACHE_SECONDS]:
+            _state_cache.pop(key, None)
 
 
 def holds_older(db_name: str, auction_id: str, version: int) -> bool:
@@ -261,7 +269,7 @@ def commit(db: Database, old: dict, decision: Decision) -> dict | None:
     new["outbox"] = ([{"op": "insert", **record} for record in decision.records] + decision.followups
                      + [e for e in carried if e not in decision.followups])
     new["outbox_pending"] = bool(decision.followups or carried)
-    if not auctions.replace_if_version(db, old["version"], new):
+    if not auctions.replace_if_unchanged(db, old, new):
         note_stale()
         forget(db, old["_id"])
         return None

@@ -5,6 +5,7 @@ instead of sleeping.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -38,8 +39,17 @@ def state(db, auction):
 
 def bid(db, auction, user, amount, t, key=None, **kw):
     """A bid on the team on the block now (as the room sends it: with the lot's id)."""
-    kw.setdefault("lot_id", (state(db, auction)["lot"] or {}).get("id"))
+    if "lot_id" not in kw:
+        kw["lot_id"] = (state(db, auction)["lot"] or {}).get("id")
     return engine.place_bid(db, auction["_id"], user["_id"], amount, key or engine.new_idempotency_key(), at(t), **kw)
+
+
+def replay_of(db, auction) -> dict:
+    """The auction rebuilt from its log alone (bids and auction_log), with its stored settings."""
+    stored = state(db, auction)
+    return replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
+                  settings=AuctionSettings(**stored["settings"]), member_ids=stored["member_order"],
+                  lot_order=stored["lot_order"])
 
 
 def close_and_open_next(db, auction, t_close):
@@ -296,10 +306,7 @@ def test_replaying_the_log_reproduces_the_final_state(db):
     engine.undo_last_sale(db, auction["_id"], a["_id"], at(81))
     engine.open_next_lot(db, auction["_id"], at(84))
     final = state(db, auction)
-    replayed = replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
-                      settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
-                      lot_order=final["lot_order"])
-    assert differences(replayed, final) == []
+    assert differences(replay_of(db, auction), final) == []
     assert final["members"][b["_id"]]["spent"] == 11, "arsenal stays sold"
     assert final["members"][c["_id"]]["spent"] == 0, "c's proxy won chelsea at 21, and that sale was undone"
     assert final["lot"]["team_key"] == "chelsea" and final["lot"]["round"] == 1, "the undone team comes up next"
@@ -369,10 +376,7 @@ def test_a_paused_nomination_gets_a_full_turn_on_resume_and_the_log_replays(db):
     engine.nominate(db, auction["_id"], a["_id"], "everton" if "everton" in state(db, auction)["lots"] else "chelsea",
                     4, "nominate-key-6", at(201))
     final = state(db, auction)
-    replayed = replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
-                      settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
-                      lot_order=final["lot_order"])
-    assert differences(replayed, final) == []
+    assert differences(replay_of(db, auction), final) == []
 
 
 def test_with_a_delay_hidden_maximums_answer_a_moment_later_like_a_person(db):
@@ -404,10 +408,7 @@ def test_a_bid_whose_log_record_fails_to_store_stands_and_the_record_is_not_lost
     assert bid(db, auction, b, 11, 2).accepted
     assert [(r["user_id"], r["amount"]) for r in bids.log(db, auction["_id"])] == [(a["_id"], 10), (b["_id"], 11)]
     final = state(db, auction)
-    replayed = replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
-                      settings=AuctionSettings(**final["settings"]), member_ids=final["member_order"],
-                      lot_order=final["lot_order"])
-    assert differences(replayed, final) == []
+    assert differences(replay_of(db, auction), final) == []
 
 
 def test_a_long_auction_keeps_its_document_small_and_still_answers_old_resends(db):
@@ -441,9 +442,7 @@ def test_a_long_auction_keeps_its_document_small_and_still_answers_old_resends(d
     late = bid(db, auction, a, 50, t, lot_id=first_lot)
     assert not late.accepted and late.code == "too_late", "a new key on a closed lot is still too late"
     assert len(bids.log(db, auction["_id"])) == 270, "resends placed nothing"
-    assert differences(replay(bids.log(db, auction["_id"]) + bids.auction_log(db, auction["_id"]),
-                              settings=AuctionSettings(**stored["settings"]), member_ids=stored["member_order"],
-                              lot_order=stored["lot_order"]), state(db, auction)) == []
+    assert differences(replay_of(db, auction), state(db, auction)) == []
 
 
 def test_an_old_nomination_resent_after_its_key_left_the_document_is_answered_not_refused(db):
@@ -469,3 +468,57 @@ def test_an_old_nomination_resent_after_its_key_left_the_document_is_answered_no
     again = engine.nominate(db, auction["_id"], turn, team, 1, "nomination-0", at(t))
     assert again.accepted and again.duplicate and again.bid["seq"] == first["seq"]
     assert len(bids.log(db, auction["_id"])) == 9 * 30, "the resend placed nothing"
+
+
+def test_a_copy_cached_before_a_restore_never_writes_over_the_restored_auction(db):
+    """A restore from a backup brings back earlier version numbers, and other processes then
+    reach the same versions again with other bids. A process still holding its own copy at
+    one of those versions (cached, at any age) must not write over them: its next bid is
+    decided again on the stored auction, so the higher bid made since is not lost."""
+    from auction_app.services import auction_store
+
+    auction, (a, b, c), _ = started(db)
+    assert bid(db, auction, a, 1, 1).accepted
+    backup = state(db, auction)
+    assert bid(db, auction, b, 2, 2).accepted
+    assert bid(db, auction, a, 3, 3).accepted
+    copy_before_restore = auction_store.cached(db, auction["_id"])
+    assert copy_before_restore["version"] == backup["version"] + 2
+
+    db.auctions.replace_one({"_id": auction["_id"]}, backup)  # the restore, as bin/restore writes it
+    auctions.delete_log_after(db, auction["_id"], backup["seq"])
+    auction_store.forget(db, auction["_id"])  # the processes that bid next read the restored auction
+    assert bid(db, auction, c, 2, 4).accepted
+    assert bid(db, auction, b, 5, 5).accepted
+    assert state(db, auction)["version"] == copy_before_restore["version"]
+
+    auction_store.remember(db, copy_before_restore)  # the process that never saw the restore
+    late = bid(db, auction, c, 4, 6)
+    assert not late.accepted and late.code == "below_minimum", late
+    lot = state(db, auction)["lot"]
+    assert (lot["leader_id"], lot["price"]) == (b["_id"], 5)
+    assert differences(replay_of(db, auction), state(db, auction)) == []
+
+
+def reads_of_auctions() -> float:
+    """Reads this process sent to the database (pymongo's `find`, counted for /metrics)."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("mongodb_command_duration_seconds_count", {"command": "find"}) or 0
+
+
+def test_a_bid_after_minutes_of_quiet_costs_no_read(db, monkeypatch):
+    """Most rooms hear a bid every few seconds, not every second: the copy this process wrote
+    last is still the auction (its revision says so), however long ago that was."""
+    from auction_app.services import auction_store
+
+    auction, (a, b, _c), _ = started(db)
+    lot_id = auction["lot"]["id"]
+    assert bid(db, auction, a, 1, 1, lot_id=lot_id).accepted
+    later = time.monotonic() + 240
+    monkeypatch.setattr(auction_store.time, "monotonic", lambda: later)
+    before = reads_of_auctions()
+    # Four minutes on this process's clock; the lot's clock is the engine's argument.
+    assert bid(db, auction, b, 2, 2, lot_id=lot_id).accepted
+    assert reads_of_auctions() == before
+    assert state(db, auction)["lot"]["price"] == 2

@@ -151,6 +151,19 @@ def test_conditional_replace_keeps_nested_types_and_refuses_stale_writes(contrac
     assert contract_db.auctions.find_one({"_id": "a"})["lot"]["ends_at"] == when
 
 
+def test_a_null_in_the_filter_matches_a_missing_field_and_only_that(contract_db):
+    """auction_store writes over an auction only if its `rev` is still the one the decision
+    was taken on; auctions stored before revisions existed have none, and `None` names that."""
+    contract_db.auctions.insert_one({"_id": "old", "version": 3})
+    assert contract_db.auctions.replace_one({"_id": "old", "version": 3, "rev": None},
+                                            {"version": 4, "rev": "r4"}).modified_count == 1
+    assert contract_db.auctions.replace_one({"_id": "old", "version": 4, "rev": None},
+                                            {"version": 5, "rev": "r5"}).modified_count == 0
+    assert contract_db.auctions.replace_one({"_id": "old", "version": 4, "rev": "r3"},
+                                            {"version": 5, "rev": "r5"}).modified_count == 0
+    assert contract_db.auctions.find_one({"_id": "old"})["rev"] == "r4"
+
+
 def test_map_membership_with_exists_is_an_atomic_guard(contract_db):
     contract_db.leagues.insert_one({"_id": "L", "members": {"a": {"n": 1}}, "member_ids": ["a"], "member_count": 1,
                                     "max": 2})
