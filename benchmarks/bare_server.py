@@ -1,8 +1,8 @@
 """The floor to compare the product with: a bare python-socketio + gevent broadcast server.
 
 A client joins a room ("join_auction") and sends "bid"; the server re-broadcasts it as
-"bid_accepted" to the room and acknowledges it. No database, no rules, no Redis unless
-several bare processes share rooms (BARE_REDIS_URL). Served
+"bid_accepted" to the room and acknowledges it. No database unless asked (BARE_MONGO_URL),
+no rules, no Redis unless several bare processes share rooms (BARE_REDIS_URL). Served
 exactly like the product's web process (gunicorn -k gevent -w 1), so both share the same
 transport stack; benchmarks/realtime_load.py starts it:
 
@@ -32,10 +32,27 @@ def join_auction(sid, data):
     return {"ok": True, "snapshot": {"seq": _seq.get(room, 0), "lot": {"id": "bare", "price": 0}}}
 
 
+# With BARE_MONGO_URL, each bid is first one conditional write to that database (a small
+# document per room, filtered on its sequence number), as the product's bid is one
+# conditional write before its broadcast (realtime_load.py --bare-db): the floor a bid
+# that must be stored before anyone hears of it can reach on that database.
+_mongo_url = os.environ.get("BARE_MONGO_URL")
+if _mongo_url:
+    from pymongo import MongoClient  # noqa: E402
+
+    _rooms = MongoClient(_mongo_url).bare_floor.rooms
+
+
+def store(room: str, seq: int, data: dict) -> None:
+    if _mongo_url:
+        _rooms.replace_one({"_id": room, "seq": seq - 1}, {"seq": seq, "amount": data["amount"]}, upsert=seq == 1)
+
+
 @sio.on("bid")
 def bid(sid, data):
     room = data["auction_id"]
     seq = _seq[room] = _seq.get(room, 0) + 1
+    store(room, seq, data)
     accepted = {"seq": seq, "amount": data["amount"], "user_id": data.get("user_id")}
     sio.emit("bid_accepted", {"auction_id": room, "seq": seq, "bid": accepted}, to=room)
     return {"ok": True, "bid": accepted}

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import os
 import random
@@ -92,6 +93,8 @@ class Run:
             self.tokens[(auction_id, user_id)] = token
         self.sent: dict[tuple[str, int, str], float] = {}
         self.latencies: list[float] = []
+        self.started = 0.0  # when the bidding started; latencies by the second their bid was sent:
+        self.timeline: defaultdict[int, list[float]] = defaultdict(list)
         self.delivered = 0
         self.accepted = 0
         self.expected = 0
@@ -107,7 +110,9 @@ class Run:
             bid = payload["bid"]
             key = (room.auction_id, bid["amount"], bid["user_id"])
             if key in self.sent:
-                self.latencies.append(time.perf_counter() - self.sent[key])
+                latency = time.perf_counter() - self.sent[key]
+                self.latencies.append(latency)
+                self.timeline[int(self.sent[key] - self.started)].append(latency)
                 self.delivered += 1
             if bid["amount"] >= room.price:
                 room.price, room.leader = bid["amount"], bid["user_id"]
@@ -181,7 +186,7 @@ class Run:
     async def arrivals(self, rate: float, seconds: float, seed: int) -> float:
         rng = random.Random(seed)
         rooms = [r for r in self.rooms.values() if len(r.clients) >= 2]
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         if not rooms:
             print(f"[{self.name}] no room has two connected members: nothing to bid")
             return 0.001
@@ -230,6 +235,10 @@ class Run:
         print(f"bid -> every client    p50 {line['p50']:7.1f} ms  p95 {line['p95']:7.1f} ms  "
               f"p99 {line['p99']:7.1f} ms  max {line['max']:7.1f} ms")
         print(f"web CPU while bidding  {cpu:.1f} s over {elapsed:.0f} s ({100 * cpu / elapsed:.0f} % of one core)")
+        # A tail from a few stalls (a collection, a slow write) looks different from a slow second every second.
+        seconds = sorted(((percentile([v * 1000 for v in vs], 95), t) for t, vs in self.timeline.items()), reverse=True)
+        print("slowest seconds (p95)  " + ", ".join(f"{ms:.0f} ms at {t} s" for ms, t in seconds[:5])
+              + f"; median second {seconds[len(seconds) // 2][0]:.1f} ms" if seconds else "")
         return line
 
 
@@ -245,6 +254,17 @@ def web_figures(metrics_urls: list[str]) -> Counter:
         for family in text_string_to_metric_families(text):
             if family.name == "auction_stale_state_rereads":
                 total["stale_rereads"] += sum(sample.value for sample in family.samples)
+            if family.name == "mongodb_command_duration_seconds":
+                for sample in family.samples:
+                    command = sample.labels["command"]
+                    if sample.name.endswith("_count"):
+                        total["mongo:" + command] += sample.value
+                    elif sample.name.endswith("_bucket") and command in ("update", "insert"):
+                        total[f"{command}_within:" + sample.labels["le"]] += sample.value
+            if family.name == "auction_bid_duration_seconds":
+                for sample in family.samples:
+                    if sample.name.endswith("_bucket"):
+                        total["decided_within:" + sample.labels["le"]] += sample.value
             if family.name != "python_gc_pause_seconds":
                 continue
             for sample in family.samples:
@@ -258,29 +278,81 @@ def web_figures(metrics_urls: list[str]) -> Counter:
 
 
 async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list[int],
-                pause_for_profile: float, metrics_urls: list[str] = ()) -> dict:
+                pause_for_profile: float, metrics_urls: list[str] = (), services_pids: dict[str, int] = {}) -> dict:
     connect_s = await run.connect_all()
+    # The clients' own collector would stop every client at once (10,000 of them hold millions of
+    # objects; with it on, pauses of up to 330 ms added 3.6 s per 30 s to what was measured): it is
+    # off while bids are measured, in both runs, and any collection that still happens is printed.
+    gc.collect()
+    gc.disable()
+    client_pauses = ClientPauses()
     before = sum(cpu_seconds(p) for p in web_pids)
+    services_before = {name: cpu_seconds(pid) for name, pid in services_pids.items()}
     client_before = time.process_time()
-    gc_before = web_figures(metrics_urls)
+    figures_before = web_figures(metrics_urls)
     if pause_for_profile:
         print(f"[{run.name}] bidding started; web worker pids {web_pids} "
               f"(py-spy record -p PID -d 20 -f raw -o profile.txt)", flush=True)
     elapsed = await run.arrivals(rate, seconds, seed)
     cpu = sum(cpu_seconds(p) for p in web_pids) - before
     line = run.report(elapsed, connect_s, cpu)
+    if services_pids:
+        print("services CPU           " + ", ".join(
+            f"{name} {cpu_seconds(pid) - services_before[name]:.1f} s" for name, pid in services_pids.items())
+              + f" over {elapsed:.0f} s")
     client_cpu = time.process_time() - client_before
     # The clients share the machine with the servers: a client near 100 % of a core queues what it receives.
-    print(f"client CPU             {client_cpu:.1f} s over {elapsed:.0f} s ({100 * client_cpu / elapsed:.0f} % of one core)")
+    print(f"client CPU             {client_cpu:.1f} s over {elapsed:.0f} s ({100 * client_cpu / elapsed:.0f} % of one core); "
+          f"client GC pauses {client_pauses.stop()}")
     if metrics_urls:
-        gc = web_figures(metrics_urls)
-        gc.subtract(gc_before)
-        print(f"web GC pauses          {gc['count']:.0f} while bidding, {1000 * gc['seconds']:.0f} ms in all, "
-              f"{gc['count'] - gc['under_50ms']:.0f} over 50 ms")
-        print(f"stale-state re-reads   {gc['stale_rereads']:.0f} (decided again after another process "
+        figures = web_figures(metrics_urls)
+        figures.subtract(figures_before)
+        print(f"web GC pauses          {figures['count']:.0f} while bidding, {1000 * figures['seconds']:.0f} ms in all, "
+              f"{figures['count'] - figures['under_50ms']:.0f} over 50 ms")
+        print(f"stale-state re-reads   {figures['stale_rereads']:.0f} (decided again after another process "
               f"changed the auction)")
+        print(f"bid decided (server)   {server_quantiles(figures, 'decided')} (auction_bid_duration_seconds buckets)")
+        print(f"database writes        update {server_quantiles(figures, 'update')}; insert "
+              f"{server_quantiles(figures, 'insert')} (mongodb_command_duration_seconds buckets)")
+        accepted = max(run.accepted, 1)
+        commands = sorted((k.split(":", 1)[1], v) for k, v in figures.items() if k.startswith("mongo:") and v > 0)
+        print("database commands      per accepted bid: "
+              + ", ".join(f"{name} {count / accepted:.2f}" for name, count in commands))
+    gc.enable()
     await run.close()
     return line
+
+
+def server_quantiles(figures: Counter, name: str) -> str:
+    """p50 and p95 of a server histogram taken from /metrics, as the bucket bound they fall under."""
+    buckets = sorted((float(k.split(":", 1)[1]), v) for k, v in figures.items() if k.startswith(f"{name}_within:"))
+    count = buckets[-1][1] if buckets else 0
+    if not count:
+        return "none"
+
+    def under(q: float) -> str:
+        bound = next(le for le, n in buckets if n >= q * count)
+        return "over 1 s" if bound == float("inf") else f"<= {1000 * bound:g} ms"
+    return f"p50 {under(0.5)}, p95 {under(0.95)}, of {count:.0f}"
+
+
+class ClientPauses:
+    """The load generator's own garbage-collection pauses while it measures (gc.callbacks)."""
+
+    def __init__(self):
+        self.count, self.seconds, self.longest, self._started = 0, 0.0, 0.0, 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, _info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._started
+            self.count, self.seconds, self.longest = self.count + 1, self.seconds + pause, max(self.longest, pause)
+
+    def stop(self) -> str:
+        gc.callbacks.remove(self._on_gc)
+        return f"{self.count}, {1000 * self.seconds:.0f} ms in all, longest {1000 * self.longest:.0f} ms"
 
 
 def lot_close_lag(db, auction_ids: list[str]) -> None:
@@ -302,6 +374,9 @@ def main():
     parser.add_argument("--web", type=int, default=1, help="web processes (behind nginx when more than 1)")
     parser.add_argument("--bare-web", type=int, default=1,
                         help="bare server processes (behind nginx, rooms shared through Redis, when more than 1)")
+    parser.add_argument("--bare-db", action="store_true",
+                        help="the bare server first writes each bid to the product's database (one conditional "
+                             "write, as the product's bid), to separate the database's share of the latency")
     parser.add_argument("--lot-seconds", type=int, default=0,
                         help="short lots of this many seconds (0: one long lot per room)")
     parser.add_argument("--only", choices=("both", "product", "bare"), default="both")
@@ -356,7 +431,8 @@ def main():
         procs.append(services.start_worker(env, workdir, name="general", queues="default,email,maintenance,clock",
                                            concurrency=2))
         procs.append(services.start_beat(env, workdir))
-        bare_env = dict(os.environ, BARE_REDIS_URL=redis_url) if args.bare_web > 1 else None
+        bare_env = dict(os.environ, **({"BARE_REDIS_URL": redis_url} if args.bare_web > 1 else {}),
+                        **({"BARE_MONGO_URL": mongo_url} if args.bare_db else {}))
         bare_procs, bare_bases = [], []
         for i in range(args.bare_web):
             port = services.free_port()
@@ -401,13 +477,15 @@ def main():
               + (f"; lots of {args.lot_seconds} s" if args.lot_seconds else "") + f"; fd limit {hard}")
         if args.only in ("both", "bare"):
             bare_plan = [(a, u, "bare") for a, u, _ in plan]
-            bare_name = "bare python-socketio server" + (f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
+            bare_name = ("bare python-socketio server" + (f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
+                         + (" writing each bid to the database first" if args.bare_db else ""))
             results["bare"] = asyncio.run(drive(Run(bare_name, bare_base, bare_plan, bare=True),
                                                 args.rate, args.seconds, args.seed, bare_pids, 0))
         if args.only in ("both", "product"):
             results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False), args.rate,
                                                    args.seconds, args.seed, web_pids, args.pause_for_profile,
-                                                   [f"{base}/metrics" for _, base in webs]))
+                                                   [f"{base}/metrics" for _, base in webs],
+                                                   {"database (nx-27017)": mongo.pid, "redis": redis_proc.pid}))
             with app.app_context():
                 lot_close_lag(mongo_ext.db, auction_ids)
     finally:
