@@ -26,7 +26,7 @@ def carry_out(effects: Effects) -> None:
         realtime.emit(event, payload, room=lobby_room(league_id))
     metrics.observe_events(effects.events)
     for auction_id, due_at in _latest(effects.triggers):
-        timers.tick.apply_async((auction_id,), eta=due_at)
+        timers.arm(auction_id, due_at)
     for task, auction_id in effects.tasks:
         tasks[task].delay(auction_id)
     for auction_id, version in effects.done:

@@ -114,12 +114,13 @@ def _execute(db: Database, auction_id: str, command, now: datetime, publish: Pub
             if new is not None:
                 if decision.records:
                     price_floors.note(new)
-                return decision, new, _settle(db, state, new, decision, publish)
+                return decision, new, _settle(db, state, new, decision, publish, now)
             state = None  # lost the race: the next attempt reads the stored state
         return machine.Decision(rejection=reject("busy")), None, Effects()
 
 
-def _settle(db: Database, old: dict, new: dict, decision: machine.Decision, publish: Publisher | None) -> Effects:
+def _settle(db: Database, old: dict, new: dict, decision: machine.Decision, publish: Publisher | None,
+            now: datetime) -> Effects:
     """After a commit: complete its outbox and publish its events.
 
     With follow-ups that other pages read (the league marked completed), they are done
@@ -130,10 +131,10 @@ def _settle(db: Database, old: dict, new: dict, decision: machine.Decision, publ
     between a bid and its broadcast).
     """
     if new.get("outbox_pending"):
-        effects = _after_commit(db, old, new, decision)
+        effects = _after_commit(db, old, new, decision, now)
         _publish(effects, publish)
         return effects
-    effects = _effects_of(old, new, decision, tasks=[])
+    effects = _effects_of(old, new, decision, now, tasks=[])
     _publish(effects, publish)
     try:
         store.complete_outbox(db, new)
@@ -145,16 +146,29 @@ def _settle(db: Database, old: dict, new: dict, decision: machine.Decision, publ
     return effects
 
 
-def _after_commit(db: Database, old: dict | None, new: dict, decision: machine.Decision) -> Effects:
-    return _effects_of(old, new, decision, tasks=store.complete_outbox(db, new))
+def _after_commit(db: Database, old: dict | None, new: dict, decision: machine.Decision, now: datetime) -> Effects:
+    return _effects_of(old, new, decision, now, tasks=store.complete_outbox(db, new))
 
 
-def _effects_of(old: dict | None, new: dict, decision: machine.Decision, tasks: list[dict]) -> Effects:
+def _needs_trigger(old: dict | None, new: dict, now: datetime) -> bool:
+    """Whether this change arms a clock trigger for its due time.
+
+    A clock that only moved later (a bid extending the lot) keeps the trigger armed for the
+    earlier time: when that one fires and finds nothing due yet, `tick` arms the new due time.
+    So a run of bids arms no trigger each, only one per bid-clock length (before: every bid
+    armed one, and each of them kept re-arming itself until the auction ended)."""
+    due = new.get("due_at")
+    before = (old or {}).get("due_at")
+    return bool(due) and (before is None or before <= now or due < before)
+
+
+def _effects_of(old: dict | None, new: dict, decision: machine.Decision, now: datetime,
+                tasks: list[dict]) -> Effects:
     effects = Effects(events=[(new["_id"], name, payload) for name, payload in decision.events])
     # The league page's lobby learns at once that the auction it waits for has started.
     effects.lobby_events = [(new["league_id"], name, dict(payload, league_id=new["league_id"]))
                             for name, payload in decision.events if name == "auction_started"]
-    if new.get("due_at") and (old is None or old.get("due_at") != new["due_at"]):
+    if _needs_trigger(old, new, now):
         effects.triggers.append((new["_id"], new["due_at"]))
     effects.tasks = [(task["task"], new["_id"]) for task in tasks]
     if new.get("outbox_pending"):
@@ -204,7 +218,7 @@ def ensure_auction(db: Database, league: dict, now: datetime,
         new = store.create(db, decision)
         if new is None:
             return store.load(db, auction_id), Effects()
-        effects = _after_commit(db, None, new, decision)
+        effects = _after_commit(db, None, new, decision, now)
         _publish(effects, publish)
         return new, effects
 
@@ -294,9 +308,10 @@ def run_proxies(db: Database, auction_id: str, now: datetime, publish: Publisher
 def tick(db: Database, auction_id: str, now: datetime, publish: Publisher | None = None) -> Effects:
     """Close the lot if its clock ran out, open the next one when due. Safe to call any time.
 
-    A trigger that arrives a little early (timer precision, clocks a millisecond apart) finds
-    nothing due yet: it is armed again for the due time rather than leaving the work to the
-    next sweep, up to a second later."""
+    A trigger that finds nothing due yet arms the due time: it arrived a little early (timer
+    precision, clocks a millisecond apart), or bids moved the clock on since it was armed
+    (`_needs_trigger`). Either way the work is not left to the next sweep, up to a second
+    later. Triggers for the same due time are queued once (workers.timers.arm)."""
     decision, state, effects = _execute(db, auction_id, machine.Tick(), now, publish)
     if decision is not None and not decision.changed and state and state.get("due_at") and state["due_at"] > now:
         effects.triggers.append((auction_id, state["due_at"]))

@@ -126,11 +126,14 @@ def test_max_bid_keeps_money_for_the_other_slots(db):
     assert bid(db, auction, a, 98, 1).accepted
 
 
-def test_a_late_bid_sets_the_clock_back_to_the_bid_clock(db):
+def test_a_late_bid_sets_the_clock_back_and_the_armed_trigger_follows_it(db):
     auction, (a, b, c), _ = started(db)
     result = bid(db, auction, a, 5, 25)  # 5 s left < 10 s bid clock
     assert state(db, auction)["lot"]["ends_at"] == at(35)
-    assert result.effects.triggers == [(auction["_id"], at(35.3))]
+    assert result.effects.triggers == [], "the trigger armed for 30.3 s is still to come: no new one"
+    followed = engine.tick(db, auction["_id"], at(30.3))
+    assert followed.triggers == [(auction["_id"], at(35.3))], "it finds the clock moved on and arms the new end"
+    assert state(db, auction)["lot"]["status"] == "open"
 
 
 def test_bids_after_the_close_are_refused_naming_team_and_buyer(db, catalogs):
