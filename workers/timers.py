@@ -5,11 +5,13 @@ whatever a lost or killed trigger missed, plus unfinished follow-ups. Both run
 on the `timers` queue, served by its own worker: never behind mail or backups.
 """
 
+import contextlib
 import logging
 from datetime import datetime
 
 import redis
 from celery import shared_task
+from kombu.exceptions import OperationalError
 
 from auction_app.clock import utcnow
 from auction_app.effects import carry_out
@@ -31,15 +33,19 @@ def arm(auction_id: str, due_at: datetime) -> None:
     fired before it and found the clock moved on): the first to claim the time in Redis
     queues the task and the others stop there, so triggers never multiply. The claim is
     released when the tick runs, so a tick that arrives early can arm the same time again.
-    If Redis cannot be reached nothing is queued; the 1-second sweep does the work."""
+    If Redis cannot be reached nothing is queued (the change that asked for it still stands and
+    is answered); the 1-second sweep does the work."""
+    key = _claim_key(auction_id, due_at)
     ttl_ms = max(0, int((due_at - utcnow()).total_seconds() * 1000)) + 60_000
     try:
-        if not client().set(_claim_key(auction_id, due_at), "1", nx=True, px=ttl_ms):
+        if not client().set(key, "1", nx=True, px=ttl_ms):
             return
         tick.apply_async((auction_id, due_at.isoformat()), eta=due_at)
-    except (redis.RedisError, OSError) as exc:
+    except (redis.RedisError, OperationalError, OSError) as exc:
         log.warning("clock trigger for auction %s at %s not queued (%s); the sweep will run it",
                     auction_id, due_at.isoformat(), exc)
+        with contextlib.suppress(redis.RedisError, OSError):
+            client().delete(key)  # so a later trigger for this time is not refused
 
 
 @shared_task(name="workers.timers.tick", ignore_result=True)

@@ -24,7 +24,7 @@ def test_tasks_finishing_while_redis_is_down_are_acknowledged_and_the_worker_goe
                              "-Q", "probe", "-n", "probe@%h", "--pool=threads", "--concurrency=4",
                              "--loglevel=INFO", "--without-gossip", "--without-mingle"],
                             tmp_path / "probe-worker.log", dict(service_env, REDIS_URL=redis_url))
-    client = Celery(broker=redis_url)
+    client = Celery(broker=redis_url, set_as_current=False)  # the session's app stays the current one
     store = redis.Redis.from_url(redis_url)
     try:
         send(client, "probe.mark", "ready")
