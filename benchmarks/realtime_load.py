@@ -18,9 +18,12 @@ lag (actual close - ends_at, from the auction_log `lot_closed` records) is print
     .venv/bin/python benchmarks/realtime_load.py --rooms 100 --members 50 --rate 50 --seconds 30
     .venv/bin/python benchmarks/realtime_load.py --rooms 200 --members 50 --rate 50 --seconds 30 --web 2
     .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 40 --lot-seconds 5
+    .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 30 --bare-db --only bare
 
---pause-for-profile S waits S seconds after the product's bidding starts and prints the web
-process ids, so `py-spy record -p PID -d 20 -f raw` can attach (see docs/performance.md).
+The load generator's own garbage collector is off while bids are measured (docs/performance.md).
+
+--pause-for-profile S prints the web process ids when the product's bidding starts, so
+`py-spy record -p PID -d 20 -f raw` can attach (see docs/performance.md).
 """
 from __future__ import annotations
 
@@ -278,7 +281,9 @@ def web_figures(metrics_urls: list[str]) -> Counter:
 
 
 async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list[int],
-                pause_for_profile: float, metrics_urls: list[str] = (), services_pids: dict[str, int] = {}) -> dict:
+                pause_for_profile: float, metrics_urls: list[str] = (),
+                services_pids: dict[str, int] | None = None) -> dict:
+    services_pids = services_pids or {}
     connect_s = await run.connect_all()
     # The clients' own collector would stop every client at once (10,000 of them hold millions of
     # objects; with it on, pauses of up to 330 ms added 3.6 s per 30 s to what was measured): it is
