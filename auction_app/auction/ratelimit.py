@@ -88,6 +88,7 @@ def check_bid_rate(user_id: str) -> Rejection | None:
 
 def _count_shared_forever(app) -> None:
     """This process's part of the shared count, added every SHARED_COUNT_SECONDS (one round trip)."""
+    forget_at = 0.0
     while True:
         socketio.sleep(SHARED_COUNT_SECONDS)
         with _guard:
@@ -96,6 +97,19 @@ def _count_shared_forever(app) -> None:
         if batch:
             with app.app_context():
                 add_to_shared_count(batch, time.time())
+        if time.time() >= forget_at:
+            forget_at = time.time() + 60
+            forget_ended_windows(time.time())
+
+
+def forget_ended_windows(now: float) -> None:
+    """Drop what this process knows of members' windows that have ended: only the current
+    window decides, and without this the tables keep one entry per member who ever bid."""
+    with _guard:
+        for user_id in [u for u, (_count, ends_at) in _shared_seen.items() if ends_at <= now]:
+            del _shared_seen[user_id]
+        for user_id in [u for u, ends_at in _refused_until.items() if ends_at <= now]:
+            del _refused_until[user_id]
 
 
 def add_to_shared_count(batch: dict[tuple[str, str], int], now: float) -> None:

@@ -305,3 +305,8 @@ def test_the_shared_count_stops_only_the_member_over_the_limit_until_the_window_
         refused = ratelimit.check_bid_rate(over)
         assert ratelimit.check_bid_rate(under) is None, "5 of 5 is within the limit"
     assert refused is not None and refused.code == "rate_limited"
+    # Once the window has ended, the process keeps nothing of it: the member bids again, and a
+    # long-running process does not hold an entry for every member who ever bid.
+    ratelimit.forget_ended_windows(window_ends)
+    assert over not in ratelimit._refused_until and over not in ratelimit._shared_seen
+    assert under not in ratelimit._shared_seen
