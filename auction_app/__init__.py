@@ -47,9 +47,11 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
 
     auction_store.share_commits_with(state_sharing.publish)  # keeps other processes' cached states fresh
     if role == "web":
-        import auction_app.sockets  # noqa: F401  (handlers attach to socketio)
+        from auction_app import sockets  # handlers attach to socketio
         import auction_app.chat.lobby  # noqa: F401  (league page lobby)
         import auction_app.chat.sockets  # noqa: F401  (room chat and reactions)
+
+        sockets.add_transport_route(app)
 
         metrics.init_app(app)
         from auction_app.ops import maintenance

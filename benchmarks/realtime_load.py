@@ -275,6 +275,7 @@ def web_figures(metrics_urls: list[str]) -> Counter:
                     total["count"] += sample.value
                 elif sample.name.endswith("_sum"):
                     total["seconds"] += sample.value
+                    total["seconds_gen" + sample.labels["generation"]] += sample.value
                 elif sample.name.endswith("_bucket") and sample.labels["le"] == "0.05":
                     total["under_50ms"] += sample.value
     return total
@@ -313,7 +314,9 @@ async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list
         figures = web_figures(metrics_urls)
         figures.subtract(figures_before)
         print(f"web GC pauses          {figures['count']:.0f} while bidding, {1000 * figures['seconds']:.0f} ms in all, "
-              f"{figures['count'] - figures['under_50ms']:.0f} over 50 ms")
+              f"{figures['count'] - figures['under_50ms']:.0f} over 50 ms; by generation "
+              + ", ".join(f"{k[-1]}: {1000 * v:.0f} ms" for k, v in sorted(figures.items())
+                          if k.startswith("seconds_gen") and v > 0))
         print(f"stale-state re-reads   {figures['stale_rereads']:.0f} (decided again after another process "
               f"changed the auction)")
         print(f"bid decided (server)   {server_quantiles(figures, 'decided')} (auction_bid_duration_seconds buckets)")
