@@ -51,7 +51,8 @@ def arm(auction_id: str, due_at: datetime) -> None:
 @shared_task(name="workers.timers.tick", ignore_result=True)
 def tick(auction_id: str, armed_for: str | None = None) -> None:
     if armed_for is not None:
-        client().delete(_claim_key(auction_id, datetime.fromisoformat(armed_for)))
+        with contextlib.suppress(redis.RedisError, OSError):  # the tick's work does not need Redis
+            client().delete(_claim_key(auction_id, datetime.fromisoformat(armed_for)))
     auction_engine.tick(database(), auction_id, utcnow(), publish=carry_out)
 
 

@@ -4,7 +4,7 @@
   outbox (log records, audit, league status), so a crash between a change and
   its follow-ups is repaired by whoever comes next.
 * `commit` writes a decision's new state, its records and follow-ups as ONE
-  conditional replace on the document's version; False means somebody else
+  conditional replace on the document's version and revision; False means somebody else
   changed the auction first, and the caller decides again on a fresh read.
 * `cached` gives the state this process last read or wrote, so an accepted bid
   costs one conditional write and no read, however long ago the auction last
