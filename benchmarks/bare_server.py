@@ -35,7 +35,8 @@ def join_auction(sid, data):
 # With BARE_MONGO_URL, each bid is first one conditional write to that database (a small
 # document per room, filtered on its sequence number), as the product's bid is one
 # conditional write before its broadcast (realtime_load.py --bare-db): the floor a bid
-# that must be stored before anyone hears of it can reach on that database.
+# that must be stored before anyone hears of it can reach on that database. Each process
+# keeps its own documents (its sequence numbers are its own), so every write matches.
 _mongo_url = os.environ.get("BARE_MONGO_URL")
 if _mongo_url:
     from pymongo import MongoClient  # noqa: E402
@@ -44,8 +45,13 @@ if _mongo_url:
 
 
 def store(room: str, seq: int, data: dict) -> None:
-    if _mongo_url:
-        _rooms.replace_one({"_id": room, "seq": seq - 1}, {"seq": seq, "amount": data["amount"]}, upsert=seq == 1)
+    if not _mongo_url:
+        return
+    doc_id = f"{room}:{os.getpid()}"
+    if seq == 1:
+        _rooms.insert_one({"_id": doc_id, "seq": 1, "amount": data["amount"]})
+    else:
+        _rooms.replace_one({"_id": doc_id, "seq": seq - 1}, {"seq": seq, "amount": data["amount"]})
 
 
 @sio.on("bid")
