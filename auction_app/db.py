@@ -100,6 +100,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         # join is one atomic conditional update; this multikey index serves the
         # seed's participants (leagueId, userId) lookups ("my leagues", "is member").
         IndexModel([("member_ids", ASCENDING)], name="member_ids"),
+        # The clock sweep's two league questions, each asked every second: starts that are
+        # due, and starts cut short before their auction was written (usually none of either).
+        # (A single-field index: the local emulator uses no compound index for a range.)
+        IndexModel([("scheduled_start_ms", ASCENDING)], name="scheduled_start"),
+        IndexModel([("auction_pending", ASCENDING)], name="auction_pending"),
     ],
     "auctions": [
         IndexModel([("status", ASCENDING), ("league_id", ASCENDING)], name="status_league"),

@@ -85,12 +85,6 @@ def mark_followups_done(db: Database, auction_id: str, version: int) -> None:
     db.auctions.update_one({"_id": auction_id, "version": version}, {"$set": {"outbox_pending": False}})
 
 
-def ids_among(db: Database, auction_ids: list[str]) -> list[str]:
-    if not auction_ids:
-        return []
-    return [d["_id"] for d in db.auctions.find({"_id": {"$in": auction_ids}}, {"_id": 1})]
-
-
 def all_ids(db: Database) -> list[str]:
     return [d["_id"] for d in db.auctions.find({}, {"_id": 1})]
 

@@ -97,12 +97,25 @@ def mark_started(db: Database, league_id: str, auction_id: str, now: datetime) -
     """Flip the league to running; the league as it was at that instant, or None if it wasn't in setup.
 
     Joins, removals and setting changes are all guarded on status setup, so the returned
-    document is exactly what the auction starts with."""
+    document is exactly what the auction starts with. `auction_pending` stays set until the
+    auction document is written (`mark_auction_written`): a start cut short in between is
+    found by `awaiting_auction`, however long ago it happened."""
     return db.leagues.find_one_and_update(
         {"_id": league_id, "status": SETUP},
-        {"$set": {"status": RUNNING, "auction_id": auction_id}, "$currentDate": {"started_at": True}},
+        # The schedule is done with: the sweep's range over scheduled starts stays small.
+        {"$set": {"status": RUNNING, "auction_id": auction_id, "auction_pending": True, "scheduled_start_ms": None},
+         "$currentDate": {"started_at": True}},
         return_document=ReturnDocument.AFTER,
     )
+
+
+def mark_auction_written(db: Database, league_id: str) -> None:
+    db.leagues.update_one({"_id": league_id, "auction_pending": True}, {"$set": {"auction_pending": False}})
+
+
+def awaiting_auction(db: Database) -> list[dict]:
+    """Running leagues whose auction document was never written (indexed: usually none)."""
+    return list(db.leagues.find({"auction_pending": True, "status": RUNNING}))
 
 
 def schedule_start(db: Database, league_id: str, starts_at: datetime | None) -> dict | None:
@@ -119,11 +132,6 @@ def schedule_start(db: Database, league_id: str, starts_at: datetime | None) -> 
 def scheduled_before(db: Database, now: datetime) -> list[dict]:
     """Leagues in setup whose scheduled start has come."""
     return list(db.leagues.find({"status": SETUP, "scheduled_start_ms": {"$lte": int(now.timestamp() * 1000)}}))
-
-
-def started_since(db: Database, since: datetime) -> list[dict]:
-    """Leagues that started running since `since` (to repair a start cut short by a crash)."""
-    return list(db.leagues.find({"status": RUNNING, "started_at": {"$gte": since}}))
 
 
 def mark_completed(db: Database, league_id: str, now: datetime) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 from pymongo.database import Database
@@ -210,13 +210,15 @@ def ensure_auction(db: Database, league: dict, now: datetime,
     with store.lock(auction_id):
         existing = store.load(db, auction_id)
         if existing is not None:
+            leagues.mark_auction_written(db, league["_id"])
             return existing, Effects()
         catalog = sports.get(db, league.get("sport_key"))
         names = {t.key: t.name for t in catalog.teams} if catalog else {}
         league = dict(league, team_names={k: names[k] for k in league["lot_order"] if k in names})
         decision = machine.start(league, league["commissioner_id"], now, store.league_proxies(db, league["_id"]))
         new = store.create(db, decision)
-        if new is None:
+        leagues.mark_auction_written(db, league["_id"])
+        if new is None:  # another process wrote it first
             return store.load(db, auction_id), Effects()
         effects = _after_commit(db, None, new, decision, now)
         _publish(effects, publish)
@@ -226,11 +228,8 @@ def ensure_auction(db: Database, league: dict, now: datetime,
 def repair_interrupted_starts(db: Database, now: datetime, publish: Publisher | None = None) -> Effects:
     """Leagues flipped to running whose auction was never written (a crash in between)."""
     effects = Effects()
-    recent = leagues.started_since(db, now - timedelta(minutes=10))
-    present = set(auctions.ids_among(db, ["A" + league["_id"] for league in recent]))
-    for league in recent:
-        if "A" + league["_id"] not in present:
-            effects.extend(ensure_auction(db, league, now, publish)[1])
+    for league in leagues.awaiting_auction(db):
+        effects.extend(ensure_auction(db, league, now, publish)[1])
     return effects
 
 

@@ -9,11 +9,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from auction_app.domain.auction_change import KEY_WINDOW
 from auction_app.domain.auction_replay import differences, replay
 from auction_app.domain.auction_rules import AuctionSettings
 from auction_app.repositories import auctions, bids, proxies
+from auction_app.repositories import leagues as leagues_repo
 from auction_app.services import auction_engine as engine
 from auction_app.services.auction_engine import EngineError
 from tests.support.factories import make_league
@@ -85,6 +87,72 @@ def test_a_league_needs_two_members_to_start(db):
         engine.start(db, league, users[0]["_id"], T0)
     assert refused.value.code == "not_enough_members"
     assert "At least 2 members" in refused.value.message
+
+
+def test_a_start_cut_short_before_its_auction_was_written_is_finished_by_the_sweep(db):
+    """The process died between the league flip and the auction insert, and the workers
+    came back long after (the engine's clock is 90 days ahead): the sweep writes the auction
+    once, and the next sweep leaves it alone."""
+    league, users = make_league(db, members=3)
+    auction_id = "A" + league["_id"]
+    leagues_repo.mark_started(db, league["_id"], auction_id, at(0))  # ... and the process died here
+    assert auctions.get(db, auction_id) is None
+
+    first = engine.repair_interrupted_starts(db, at(5))
+    auction = auctions.get(db, auction_id)
+    assert auction["status"] == "running" and auction["lot"]["team_key"] == "arsenal"
+    assert auction["member_order"] == [u["_id"] for u in users]
+    assert [name for _, name, _ in first.events] == ["auction_started", "lot_opened"]
+    assert not leagues_repo.get(db, league["_id"])["auction_pending"]
+
+    again = engine.repair_interrupted_starts(db, at(6))
+    assert again.events == [] and auctions.get(db, auction_id)["version"] == auction["version"]
+
+
+def test_a_start_cut_short_after_its_auction_was_written_is_not_started_twice(db):
+    """Died after the insert but before the league was told: the sweep only clears the mark."""
+    league, users = make_league(db, members=2)
+    auction, _ = engine.start(db, league, users[0]["_id"], T0)
+    db.leagues.update_one({"_id": league["_id"]}, {"$set": {"auction_pending": True}})  # the last write, undone
+
+    repaired = engine.repair_interrupted_starts(db, at(1))
+    assert repaired.events == [] and state(db, auction)["version"] == auction["version"]
+    assert not leagues_repo.get(db, league["_id"])["auction_pending"]
+
+
+class DocumentsReturned(monitoring.CommandListener):
+    """The ids of every document the database sent back to one client."""
+
+    def __init__(self):
+        self.ids: list = []
+
+    def started(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def succeeded(self, event):
+        batch = (event.reply.get("cursor") or {}).get("firstBatch") or []
+        self.ids.extend(doc.get("_id") for doc in batch)
+
+
+def test_the_sweep_reads_no_running_league_or_auction_that_has_nothing_due(app, db):
+    """Its cost must not grow with the live auctions: a club night starts many at once."""
+    mine = set()
+    for _ in range(6):
+        auction, _users, effects = started(db, members=2)
+        for auction_id, version in effects.done:  # the start's follow-ups, carried out
+            auctions.mark_followups_done(db, auction_id, version)
+        mine |= {auction["_id"], auction["league_id"]}
+    now = datetime.now(timezone.utc)  # their lots end 90 days from now
+    listener = DocumentsReturned()
+    client = MongoClient(app.config["MONGO_URL"], event_listeners=[listener], tz_aware=True)
+    try:
+        engine.sweep(client[db.name], now)
+    finally:
+        client.close()
+    assert mine.isdisjoint(listener.ids)
 
 
 def test_bids_must_beat_the_price_by_the_increment(db):
