@@ -310,3 +310,6 @@ def test_the_shared_count_stops_only_the_member_over_the_limit_until_the_window_
     ratelimit.forget_ended_windows(window_ends)
     assert over not in ratelimit._refused_until and over not in ratelimit._shared_seen
     assert under not in ratelimit._shared_seen
+    assert (under, app.config["BID_RATE_LIMIT"]) in ratelimit._this_process  # counted here, window running
+    ratelimit.forget_ended_windows(time.time() + 61)  # and once this process's own window has ended
+    assert not {over, under} & {user for user, _spec in ratelimit._this_process}
