@@ -76,13 +76,15 @@ def log_tail(proc: subprocess.Popen, chars: int = 4000) -> str:
 
 
 def start_mongo(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """nx-27017 on a free port (or `port`, to restart it where its clients expect it)."""
+    """nx-27017 (as bin/local-mongo runs it) on a free port (or `port`, to restart it where its
+    clients expect it)."""
     port = port or free_port()
     # --data-dir: one SQLite file per logical database. (With --db, every database shares
     # one file and same-named collections collide: dropping scratch.x would drop test.x.)
     data_dir = workdir / "mongo-data"
     data_dir.mkdir(exist_ok=True)
-    proc = spawn([str(VENV_BIN / "nx-27017"), "--data-dir", str(data_dir), "--port", str(port),
+    proc = spawn([str(VENV_BIN / "python"), str(ROOT / "bin" / "local-mongo"), "--data-dir", str(data_dir),
+                  "--port", str(port),
                   "--log-file", str(workdir / "nx.log"), "--pid-file", str(workdir / "nx.pid")],
                  workdir / "nx.out")
     wait_for_port(port, proc=proc)
