@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Callable
+from typing import Any, Callable
 
 from pymongo.database import Database
 
@@ -104,7 +104,7 @@ class _SharedReads:
     class _Flight:
         def __init__(self):
             self.done = threading.Event()
-            self.result: dict | None = None
+            self.result: Any = None
             self.error: BaseException | None = None
 
     def __init__(self):
@@ -112,7 +112,7 @@ class _SharedReads:
         self._queued: dict[tuple, "_SharedReads._Flight"] = {}
         self._running: dict[tuple, "_SharedReads._Flight"] = {}
 
-    def read(self, key: tuple, read) -> dict | None:
+    def read(self, key: tuple, read: Callable[[], Any]) -> Any:
         with self._guard:
             flight = self._queued.get(key)
             leads = flight is None
@@ -286,12 +286,16 @@ def create(db: Database, decision: Decision) -> dict | None:
 
 
 def proxies_for(db: Database, state: dict) -> list[ProxyBid]:
-    """The league's live hidden maximums, cached until they change or the lot does."""
+    """The league's live hidden maximums, cached until they change or the lot does.
+
+    Fifty members opening the room at once all find the cache empty: they share a read
+    (`_SharedReads`) instead of sending fifty."""
     key = (state.get("proxy_version", 0), (state.get("lot") or {}).get("id"))
     cached = _proxy_cache.get(state["league_id"])
     if cached is not None and cached[0] == key:
         return cached[1]
-    found = league_proxies(db, state["league_id"])
+    found = _shared_reads.read(("proxies", db.name, state["league_id"], key),
+                               lambda: league_proxies(db, state["league_id"]))
     _proxy_cache[state["league_id"]] = (key, found)
     return found
 

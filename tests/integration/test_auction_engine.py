@@ -120,6 +120,25 @@ def test_a_start_cut_short_after_its_auction_was_written_is_not_started_twice(db
     assert not leagues_repo.get(db, league["_id"])["auction_pending"]
 
 
+class CommandsSent(monitoring.CommandListener):
+    """The commands one client sent, by name and collection."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def started(self, event):
+        self.sent.append((event.command_name, event.command.get(event.command_name)))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def finds(self, collection: str) -> int:
+        return self.sent.count(("find", collection))
+
+
 class DocumentsReturned(monitoring.CommandListener):
     """The ids of every document the database sent back to one client."""
 
@@ -153,6 +172,38 @@ def test_the_sweep_reads_no_running_league_or_auction_that_has_nothing_due(app, 
     finally:
         client.close()
     assert mine.isdisjoint(listener.ids)
+
+
+def test_fifty_members_opening_the_room_at_once_read_the_hidden_maximums_once_or_twice(app, db):
+    """Each one's snapshot shows their own maximums; the cache starts empty for a new lot."""
+    import threading
+
+    from auction_app.services import auction_store
+
+    auction, users, _ = started(db, members=3)
+    proxies.set_max(db, auction["league_id"], users[1]["_id"], "chelsea", 40, T0)
+    listener = CommandsSent()
+    client = MongoClient(app.config["MONGO_URL"], event_listeners=[listener], tz_aware=True)
+    watched = client[db.name]
+    auction_store._proxy_cache.pop(auction["league_id"], None)
+    gate = threading.Barrier(50)
+    answers = []
+
+    def open_room():
+        gate.wait()
+        answers.append(auction_store.proxies_for(watched, state(db, auction)))
+
+    threads = [threading.Thread(target=open_room) for _ in range(50)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        client.close()
+    assert len(answers) == 50 and all(a == answers[0] for a in answers)
+    assert [(p.user_id, p.team_key, p.max_amount) for p in answers[0]] == [(users[1]["_id"], "chelsea", 40)]
+    assert 1 <= listener.finds("proxies") <= 2
 
 
 def test_bids_must_beat_the_price_by_the_increment(db):
