@@ -5,6 +5,7 @@ instead of sleeping.
 """
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +18,7 @@ from auction_app.domain.auction_rules import AuctionSettings
 from auction_app.repositories import auctions, bids, proxies
 from auction_app.repositories import leagues as leagues_repo
 from auction_app.services import auction_engine as engine
+from auction_app.services import auction_store
 from auction_app.services.auction_engine import EngineError
 from tests.support.factories import make_league
 
@@ -120,17 +122,19 @@ def test_a_start_cut_short_after_its_auction_was_written_is_not_started_twice(db
     assert not leagues_repo.get(db, league["_id"])["auction_pending"]
 
 
-class CommandsSent(monitoring.CommandListener):
-    """The commands one client sent, by name and collection."""
+class Watched(monitoring.CommandListener):
+    """What one client sent (command, collection) and the ids of the documents it got back."""
 
     def __init__(self):
         self.sent: list[tuple[str, str]] = []
+        self.ids: list = []
 
     def started(self, event):
         self.sent.append((event.command_name, event.command.get(event.command_name)))
 
     def succeeded(self, event):
-        pass
+        batch = (event.reply.get("cursor") or {}).get("firstBatch") or []
+        self.ids.extend(doc.get("_id") for doc in batch)
 
     def failed(self, event):
         pass
@@ -139,24 +143,16 @@ class CommandsSent(monitoring.CommandListener):
         return self.sent.count(("find", collection))
 
 
-class DocumentsReturned(monitoring.CommandListener):
-    """The ids of every document the database sent back to one client."""
-
-    def __init__(self):
-        self.ids: list = []
-
-    def started(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-    def succeeded(self, event):
-        batch = (event.reply.get("cursor") or {}).get("firstBatch") or []
-        self.ids.extend(doc.get("_id") for doc in batch)
+@pytest.fixture
+def watched(app, db):
+    """The test database through a client of its own that records what it sent and got back."""
+    listener = Watched()
+    client = MongoClient(app.config["MONGO_URL"], event_listeners=[listener], tz_aware=True)
+    yield client[db.name], listener
+    client.close()
 
 
-def test_the_sweep_reads_no_running_league_or_auction_that_has_nothing_due(app, db):
+def test_the_sweep_reads_no_running_league_or_auction_that_has_nothing_due(db, watched):
     """Its cost must not grow with the live auctions: a club night starts many at once."""
     mine = set()
     for _ in range(6):
@@ -164,46 +160,55 @@ def test_the_sweep_reads_no_running_league_or_auction_that_has_nothing_due(app, 
         for auction_id, version in effects.done:  # the start's follow-ups, carried out
             auctions.mark_followups_done(db, auction_id, version)
         mine |= {auction["_id"], auction["league_id"]}
-    now = datetime.now(timezone.utc)  # their lots end 90 days from now
-    listener = DocumentsReturned()
-    client = MongoClient(app.config["MONGO_URL"], event_listeners=[listener], tz_aware=True)
-    try:
-        engine.sweep(client[db.name], now)
-    finally:
-        client.close()
+    watched_db, listener = watched
+    engine.sweep(watched_db, datetime.now(timezone.utc))  # their lots end 90 days from now
     assert mine.isdisjoint(listener.ids)
 
 
-def test_fifty_members_opening_the_room_at_once_read_the_hidden_maximums_once_or_twice(app, db):
-    """Each one's snapshot shows their own maximums; the cache starts empty for a new lot."""
-    import threading
-
-    from auction_app.services import auction_store
-
+def test_fifty_members_opening_the_room_at_once_read_the_hidden_maximums_once_or_twice(db, watched):
+    """All of them get the league's maximums; the cache starts empty for a new lot."""
     auction, users, _ = started(db, members=3)
     proxies.set_max(db, auction["league_id"], users[1]["_id"], "chelsea", 40, T0)
-    listener = CommandsSent()
-    client = MongoClient(app.config["MONGO_URL"], event_listeners=[listener], tz_aware=True)
-    watched = client[db.name]
+    watched_db, listener = watched
     auction_store._proxy_cache.pop(auction["league_id"], None)
     gate = threading.Barrier(50)
     answers = []
 
     def open_room():
         gate.wait()
-        answers.append(auction_store.proxies_for(watched, state(db, auction)))
+        answers.append(auction_store.proxies_for(watched_db, state(db, auction)))
 
     threads = [threading.Thread(target=open_room) for _ in range(50)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        client.close()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert len(answers) == 50 and all(a == answers[0] for a in answers)
     assert [(p.user_id, p.team_key, p.max_amount) for p in answers[0]] == [(users[1]["_id"], "chelsea", 40)]
     assert 1 <= listener.finds("proxies") <= 2
+
+
+def test_sweeps_racing_to_repair_one_cut_short_start_write_one_auction(db):
+    """Two workers can run the sweep at once (beat's second ticks overlap a slow one)."""
+    league, _users = make_league(db, members=2)
+    auction_id = "A" + league["_id"]
+    leagues_repo.mark_started(db, league["_id"], auction_id, at(0))  # the process died here
+    gate = threading.Barrier(8)
+    started_events = []
+
+    def sweep():
+        gate.wait()
+        effects = engine.repair_interrupted_starts(db, at(5))
+        started_events.extend(name for aid, name, _ in effects.events if aid == auction_id and name == "auction_started")
+
+    threads = [threading.Thread(target=sweep) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert started_events == ["auction_started"]
+    assert db.auctions.count_documents({"league_id": league["_id"]}) == 1
+    assert not leagues_repo.get(db, league["_id"])["auction_pending"]
 
 
 def test_bids_must_beat_the_price_by_the_increment(db):
@@ -597,8 +602,6 @@ def test_a_copy_cached_before_a_restore_never_writes_over_the_restored_auction(d
     reach the same versions again with other bids. A process still holding its own copy at
     one of those versions (cached, at any age) must not write over them: its next bid is
     decided again on the stored auction, so the higher bid made since is not lost."""
-    from auction_app.services import auction_store
-
     auction, (a, b, c), _ = started(db)
     assert bid(db, auction, a, 1, 1).accepted
     backup = state(db, auction)
@@ -632,8 +635,6 @@ def reads_of_auctions() -> float:
 def test_a_bid_after_minutes_of_quiet_costs_no_read(db, monkeypatch):
     """Most rooms hear a bid every few seconds, not every second: the copy this process wrote
     last is still the auction (its revision says so), however long ago that was."""
-    from auction_app.services import auction_store
-
     auction, (a, b, _c), _ = started(db)
     lot_id = auction["lot"]["id"]
     assert bid(db, auction, a, 1, 1, lot_id=lot_id).accepted
