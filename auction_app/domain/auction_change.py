@@ -24,18 +24,18 @@ from auction_app.domain.auction_state import (
 from auction_app.domain.proxy_rules import ProxyBid, resolve_proxy_bids
 
 RECENT_BIDS = 30            # bids kept in the state for the live feed
-KEY_WINDOW = 200            # a member's keys of closed lots are kept for the auction's last N records
 
 
-def kept_keys(keys: dict | None, open_lot_id: str, seq: int) -> dict:
-    """The idempotency keys of a member worth keeping in the auction document.
+def open_lot_keys(keys: dict | None, open_lot_id: str) -> dict:
+    """A member's idempotency keys worth keeping in the auction document: the open lot's.
 
-    Every key of the open lot stays (a resend there must never count twice). Keys of closed
-    lots stay for the auction's last KEY_WINDOW records; older ones live on in the bid log,
-    where the engine looks for them when a resend names a closed lot. Without this the
-    document, written on every bid, grew with every bid of the auction."""
-    return {key: entry for key, entry in (keys or {}).items()
-            if entry[2] == open_lot_id or entry[0] > seq - KEY_WINDOW}
+    Every key of the open lot stays, so a resend there never counts twice and costs no read.
+    Keys of a closed lot leave the document when it closes (`Change.forget_keys_of`): they
+    live on in the bid log, where the engine looks for them when a resend names a closed lot
+    (one read, only then). The document, written on every bid, thus holds one lot's keys,
+    not the auction's: before, a 30-member auction carried its last 200 keys (about 13 KB)
+    in every bid's write."""
+    return {key: entry for key, entry in (keys or {}).items() if entry[2] == open_lot_id}
 
 
 def working_copy(state: dict) -> dict:
@@ -114,9 +114,9 @@ class Change:
         lot.update(price=amount, leader_id=user_id, ends_at=ends_at, bid_count=lot.get("bid_count", 0) + 1)
         if source == "manual":
             member = state["members"][user_id]
-            keys = kept_keys(member.get("keys"), lot["id"], seq)  # a new dict: the given state's stay as they were
-            if len(keys) < len(member.get("keys") or {}):
-                member["forgot_keys"] = True  # the engine then looks in the bid log for a resend's key
+            keys = open_lot_keys(member.get("keys"), lot["id"])  # a new dict: the given state's stay as they were
+            if len(keys) < len(member.get("keys") or {}):  # keys a document stored before lots shed theirs
+                member["forgot_keys"] = True
             keys[key] = [seq, amount, lot["id"]]
             member["keys"] = keys
         # Stored dates are datetimes (the date codec relies on it); views format them.
@@ -169,6 +169,7 @@ class Change:
         seq = self.log(kind, team=team, user_id=winner, amount=price, actor_id=actor_id,
                        cancelled_price=None if sell else lot.get("price"), ends_at=lot["ends_at"])
         lot.update(status=status, closed_at=closed_at)
+        self.forget_keys_of(lot["id"])
         state.pop("proxies_due_at", None)
         state["lots"][team] = {"status": status, "round": lot["round"], "price": price, "winner_id": winner,
                                "sold_seq": seq if winner else None, "closed_at": closed_at}
@@ -186,6 +187,15 @@ class Change:
                                        "cancelled_leader_id": lot.get("leader_id")})
         else:
             self.event("lot_sold" if winner else "lot_unsold", payload)
+
+    def forget_keys_of(self, lot_id: str) -> None:
+        """The closed lot's keys leave the document; the bid log answers their resends (`open_lot_keys`)."""
+        for member in self.state["members"].values():
+            keys = member.get("keys") or {}
+            kept = {key: entry for key, entry in keys.items() if entry[2] != lot_id}
+            if len(kept) < len(keys):
+                member["keys"] = kept  # a new dict: the given state's stay as they were
+                member["forgot_keys"] = True  # the engine then looks in the bid log for a resend's key
 
     def open_next_or_complete(self) -> None:
         """Put the next team up (or, with nominations, ask whose turn it is to choose one)."""

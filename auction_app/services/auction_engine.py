@@ -31,9 +31,9 @@ from auction_app.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-# Refusals of a bid naming a lot that is no longer open: its key may be a resend's that the
-# auction document no longer holds (`kept_keys`), and the bid log answers for it.
-CLOSED_LOT_REFUSALS = frozenset({"too_late", "lot_not_open", "auction_not_running"})
+# Refusals a resend can get once its lot closed (a resend naming the closed lot, or no lot): its
+# key left the auction document with the lot (`open_lot_keys`), and the bid log answers for it.
+CLOSED_LOT_REFUSALS = frozenset({"too_late", "lot_not_open", "auction_not_running", "lot_required"})
 MAX_ATTEMPTS = 60  # re-reads after losing a race; each loss means someone else progressed
 
 
@@ -241,9 +241,9 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
     """Accept or refuse one bid (and whatever hidden maximums answer it, in the same write).
 
     A repeated idempotency key returns the first outcome, for the whole auction; the same
-    key with a different amount or lot is refused (`key_reused`). Keys of closed lots leave
-    the auction document after a while (`kept_keys`), so a refusal naming a closed lot looks
-    for the key in the bid log before it answers. `first_attempt`: the client
+    key with a different amount or lot is refused (`key_reused`). Keys of a lot leave the
+    auction document when it closes (`open_lot_keys`), so a refusal a resend can get once its
+    lot closed looks for the key in the bid log before it answers. `first_attempt`: the client
     says this key was never sent before, so a certainly-too-low bid is refused without a read.
     """
     if not isinstance(auction_id, str):
@@ -254,7 +254,7 @@ def place_bid(db: Database, auction_id: str, user_id: str, amount, idempotency_k
     if decision is not None and decision.rejection is not None and decision.rejection.code in CLOSED_LOT_REFUSALS:
         earlier = _forgotten_resend(db, state, user_id, idempotency_key)
         if earlier is not None:
-            same = earlier["amount"] == amount and earlier["lot_id"] == lot_id
+            same = earlier["amount"] == amount and lot_id in (None, earlier["lot_id"])
             return BidResult(True, bid=earlier, duplicate=True) if same else _refused(reject("key_reused"))
     return _bid_result(db, decision, state, effects)
 
@@ -273,7 +273,7 @@ def nominate(db: Database, auction_id: str, user_id: str, team_key, amount, idem
 
 def _forgotten_resend(db: Database, state: dict | None, user_id, key: str) -> dict | None:
     """The member's earlier bid with `key`, from the bid log, when their older keys left the
-    auction document (`kept_keys`); None otherwise, without a read."""
+    auction document (`open_lot_keys`); None otherwise, without a read."""
     member = (state or {}).get("members", {}).get(user_id) if isinstance(user_id, str) else None
     if not (member and member.get("forgot_keys")):
         return None
