@@ -30,7 +30,7 @@ def open_lot_keys(keys: dict | None, open_lot_id: str) -> dict:
     """A member's idempotency keys worth keeping in the auction document: the open lot's.
 
     Every key of the open lot stays, so a resend there never counts twice and costs no read.
-    Keys of a closed lot leave the document when it closes (`Change.forget_keys_of`): they
+    Keys of a closed lot leave the document when it closes (`Change.forget_keys`): they
     live on in the bid log, where the engine looks for them when a resend names a closed lot
     (one read, only then). The document, written on every bid, thus holds one lot's keys,
     not the auction's: before, a 30-member auction carried its last 200 keys (about 13 KB)
@@ -169,7 +169,7 @@ class Change:
         seq = self.log(kind, team=team, user_id=winner, amount=price, actor_id=actor_id,
                        cancelled_price=None if sell else lot.get("price"), ends_at=lot["ends_at"])
         lot.update(status=status, closed_at=closed_at)
-        self.forget_keys_of(lot["id"])
+        self.forget_keys()
         state.pop("proxies_due_at", None)
         state["lots"][team] = {"status": status, "round": lot["round"], "price": price, "winner_id": winner,
                                "sold_seq": seq if winner else None, "closed_at": closed_at}
@@ -188,13 +188,12 @@ class Change:
         else:
             self.event("lot_sold" if winner else "lot_unsold", payload)
 
-    def forget_keys_of(self, lot_id: str) -> None:
-        """The closed lot's keys leave the document; the bid log answers their resends (`open_lot_keys`)."""
+    def forget_keys(self) -> None:
+        """A lot closed: its keys (the only ones the document holds) leave it; the bid log answers
+        their resends (`open_lot_keys`)."""
         for member in self.state["members"].values():
-            keys = member.get("keys") or {}
-            kept = {key: entry for key, entry in keys.items() if entry[2] != lot_id}
-            if len(kept) < len(keys):
-                member["keys"] = kept  # a new dict: the given state's stay as they were
+            if member.get("keys"):
+                member["keys"] = {}  # a new dict: the given state's stay as they were
                 member["forgot_keys"] = True  # the engine then looks in the bid log for a resend's key
 
     def open_next_or_complete(self) -> None:

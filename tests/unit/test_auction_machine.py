@@ -45,3 +45,22 @@ def test_deciding_never_changes_the_state_it_was_given():
             assert state == before, f"seed {seed}: decide changed its input"
             if decision.changed:
                 state = decision.state
+
+
+def test_a_lot_that_closes_takes_its_keys_out_of_the_state():
+    """The auction document is written on every bid: it holds the open lot's keys only."""
+    state = machine.start(league(), "ann", T0, []).state
+    lot = state["lot"]["id"]
+    for i, who in enumerate(["ann", "bob", "ann"]):
+        decision = machine.decide(state, machine.PlaceBid(who, i + 1, f"key-{i}", lot), T0 + timedelta(seconds=i), [])
+        assert decision.changed, decision.rejection
+        state = decision.state
+    assert {m: len(state["members"][m]["keys"]) for m in MEMBERS} == {"ann": 2, "bob": 1, "cat": 0}
+    before = copy.deepcopy(state)
+
+    closed = machine.decide(state, machine.Tick(), T0 + timedelta(seconds=30), [])
+
+    assert closed.changed and closed.state["lots"]["ajax"]["status"] == "sold"
+    assert all(not member["keys"] for member in closed.state["members"].values())
+    assert [m for m in MEMBERS if closed.state["members"][m].get("forgot_keys")] == ["ann", "bob"]
+    assert state == before, "the state it was given keeps its keys"
