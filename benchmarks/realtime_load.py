@@ -19,6 +19,11 @@ lag (actual close - ends_at, from the auction_log `lot_closed` records) is print
     .venv/bin/python benchmarks/realtime_load.py --rooms 200 --members 50 --rate 50 --seconds 30 --web 2
     .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 40 --lot-seconds 5
     .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 30 --bare-db --only bare
+    .venv/bin/python benchmarks/realtime_load.py --rooms 30 --members 30 --rate 50 --seconds 30 --with-floor
+
+--with-floor also measures, in the same run, the bare server storing each bid first (the floor for a
+bid stored before it is announced) and prints the product's p95 against it. --pin gives the web
+processes CPUs of their own, the rest of the machine to everything else.
 
 The load generator's own garbage collector is off while bids are measured (docs/performance.md).
 
@@ -54,6 +59,44 @@ from tests.support.nginx import start_nginx  # noqa: E402
 from benchmarks.auction_bench import percentile  # noqa: E402  (one definition for both benchmarks)
 
 CLOSE_EVENTS = ("lot_sold", "lot_unsold", "lot_skipped", "auction_completed", "auction_paused")
+
+
+def start_bare(count: int, env: dict, name: str, workdir: Path, sockets: int, hard: int):
+    """`count` bare server processes, behind nginx when more than one: (their processes, nginx or None, base URL)."""
+    procs, bases = [], []
+    for i in range(count):
+        port = services.free_port()
+        proc = services.spawn([str(services.VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1",
+                               "--worker-connections", str(sockets // count + 1200), "-b",
+                               f"127.0.0.1:{port}", "--no-control-socket", "benchmarks.bare_server:app"],
+                              workdir / f"{name}{i}.log", env)
+        procs.append(proc)
+        services.wait_for_port(port, proc=proc)
+        bases.append(f"http://127.0.0.1:{port}")
+    if count == 1:
+        return procs, None, bases[0]
+    # The same nginx as the product's, in front of the bare processes.
+    workers = max(2, math.ceil(2.6 * sockets / hard))
+    nginx, base = start_nginx(workdir, bases, affinity="cookie", workers=workers,
+                              max_connections=min(hard - 200, 3 * sockets // workers + 1000))
+    return procs, nginx, base
+
+
+def pin_load_generator(web_processes: int) -> set[int]:
+    """Move this process (and so every process it starts) off the CPUs the web processes get.
+
+    Returns the CPUs kept for the web processes (`pin_process`)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) <= web_processes:
+        sys.exit(f"--pin needs more CPUs than web processes: {len(cpus)} CPUs, {web_processes} web processes")
+    os.sched_setaffinity(0, cpus[web_processes:])
+    return set(cpus[:web_processes])
+
+
+def pin_process(pid: int, cpus: set[int]) -> None:
+    """Every thread of `pid` onto `cpus` (threads it starts later inherit them)."""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(task), cpus)
 
 
 def raise_fd_limit() -> int:
@@ -385,14 +428,22 @@ def main():
     parser.add_argument("--bare-db", action="store_true",
                         help="the bare server first writes each bid to the product's database (one conditional "
                              "write, as the product's bid), to separate the database's share of the latency")
+    parser.add_argument("--with-floor", action="store_true",
+                        help="also measure, in the same run, the bare server storing each bid first (as --bare-db) "
+                             "and print the product's p95 against that floor too")
     parser.add_argument("--lot-seconds", type=int, default=0,
                         help="short lots of this many seconds (0: one long lot per room)")
     parser.add_argument("--only", choices=("both", "product", "bare"), default="both")
+    parser.add_argument("--pin", action="store_true",
+                        help="the web processes (product's and bare server's alike) get CPUs of their own; the "
+                             "database, Redis, workers and this load generator share the others, as when they "
+                             "run on other machines")
     parser.add_argument("--pause-for-profile", type=float, default=0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
     hard = raise_fd_limit()
+    served_cpus = pin_load_generator(max(args.web, args.bare_web)) if args.pin else None
     sockets = args.rooms * args.members
     if sockets + 200 > hard:
         print(f"warning: the clients' {sockets} sockets need as many file descriptors in this process; "
@@ -439,29 +490,24 @@ def main():
         procs.append(services.start_worker(env, workdir, name="general", queues="default,email,maintenance,clock",
                                            concurrency=2))
         procs.append(services.start_beat(env, workdir))
-        bare_env = dict(os.environ, **({"BARE_REDIS_URL": redis_url} if args.bare_web > 1 else {}),
-                        **({"BARE_MONGO_URL": mongo_url} if args.bare_db else {}))
-        bare_procs, bare_bases = [], []
-        for i in range(args.bare_web):
-            port = services.free_port()
-            bare = services.spawn([str(services.VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1",
-                                   "--worker-connections", str(sockets // args.bare_web + 1200), "-b",
-                                   f"127.0.0.1:{port}", "--no-control-socket", "benchmarks.bare_server:app"],
-                                  workdir / f"bare{i}.log", bare_env)
-            procs.append(bare)
-            services.wait_for_port(port, proc=bare)
-            bare_procs.append(bare)
-            bare_bases.append(f"http://127.0.0.1:{port}")
-        if args.bare_web > 1:  # the same nginx as the product's, in front of the bare processes
-            nginx_workers = max(2, math.ceil(2.6 * sockets / hard))
-            bare_nginx, bare_base = start_nginx(workdir, bare_bases, affinity="cookie", workers=nginx_workers,
-                                                max_connections=min(hard - 200, 3 * sockets // nginx_workers + 1000))
-            procs.append(bare_nginx)
-        else:
-            bare_base = bare_bases[0]
+        bare_env = dict(os.environ, **({"BARE_REDIS_URL": redis_url} if args.bare_web > 1 else {}))
+        bare_procs, bare_nginx, bare_base = start_bare(args.bare_web, dict(bare_env, **({"BARE_MONGO_URL": mongo_url}
+                                                                             if args.bare_db else {})),
+                                           "bare", workdir, sockets, hard)
+        procs += bare_procs + [bare_nginx]
+        floor_procs, floor_nginx, floor_base = [], None, None
+        if args.with_floor:
+            floor_procs, floor_nginx, floor_base = start_bare(args.bare_web, dict(bare_env, BARE_MONGO_URL=mongo_url),
+                                                              "floor", workdir, sockets, hard)
+            procs += floor_procs + [floor_nginx]
+        procs = [proc for proc in procs if proc is not None]
         time.sleep(1.0)
         web_pids = [c for proc, _ in webs for c in children(proc.pid)]
         bare_pids = [c for proc in bare_procs for c in children(proc.pid)]
+        floor_pids = [c for proc in floor_procs for c in children(proc.pid)]
+        if served_cpus:
+            for pid in web_pids + bare_pids + floor_pids:
+                pin_process(pid, served_cpus)
 
         plan, auction_ids = [], []
         lot_seconds = args.lot_seconds or 3600
@@ -482,13 +528,20 @@ def main():
               f"open loop) for {args.seconds:g} s; product: {args.web} web process(es) "
               f"(gunicorn -k gevent -w 1 --worker-connections {worker_connections}, WEB_CONNECTIONS={per_web})"
               + (" behind nginx (cookie affinity)" if args.web > 1 else "")
-              + (f"; lots of {args.lot_seconds} s" if args.lot_seconds else "") + f"; fd limit {hard}")
+              + (f"; lots of {args.lot_seconds} s" if args.lot_seconds else "") + f"; fd limit {hard}"
+              + (f"; web processes on CPUs {sorted(served_cpus)}, everything else on "
+                 f"{sorted(os.sched_getaffinity(0))}" if served_cpus else ""))
         if args.only in ("both", "bare"):
             bare_plan = [(a, u, "bare") for a, u, _ in plan]
             bare_name = ("bare python-socketio server" + (f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
                          + (" writing each bid to the database first" if args.bare_db else ""))
             results["bare"] = asyncio.run(drive(Run(bare_name, bare_base, bare_plan, bare=True),
                                                 args.rate, args.seconds, args.seed, bare_pids, 0))
+        if args.with_floor and args.only in ("both", "bare"):
+            name = "floor: bare server writing each bid to the database first" + (
+                f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
+            results["floor"] = asyncio.run(drive(Run(name, floor_base, [(a, u, "bare") for a, u, _ in plan],
+                                                     bare=True), args.rate, args.seconds, args.seed, floor_pids, 0))
         if args.only in ("both", "product"):
             results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False), args.rate,
                                                    args.seconds, args.seed, web_pids, args.pause_for_profile,
@@ -499,9 +552,13 @@ def main():
     finally:
         for proc in reversed(procs):
             services.stop_process(proc)
-    if len(results) == 2:
+    if "product" in results and "bare" in results:
         ratio = results["product"]["p95"] / results["bare"]["p95"]
         print(f"\np95 product / bare     {ratio:.1f}x  (target <= 2x)")
+    if "floor" in results and "bare" in results:
+        print(f"p95 floor / bare       {results['floor']['p95'] / results['bare']['p95']:.1f}x")
+    if "floor" in results and "product" in results:
+        print(f"p95 product / floor    {results['product']['p95'] / results['floor']['p95']:.1f}x")
     print(f"logs: {workdir}")
 
 
