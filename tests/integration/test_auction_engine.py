@@ -210,6 +210,39 @@ def test_sweeps_racing_to_repair_one_cut_short_start_write_one_auction(db):
     assert not leagues_repo.get(db, league["_id"])["auction_pending"]
 
 
+def test_resends_racing_the_lots_close_all_get_the_first_outcome(db):
+    """A lot's keys leave the auction document when it closes: resends that land before the
+    close are answered from the document, the ones after it from the bid log, and every one
+    of them gets the accepted bid back, never a refusal or a second bid."""
+    auction, (a, b, _c), _ = started(db)
+    lot_id = state(db, auction)["lot"]["id"]
+    first = bid(db, auction, a, 10, 1, key="winning-bid-key")
+    assert first.accepted and not first.duplicate
+    gate = threading.Barrier(9)
+    answers, closes = [], []
+
+    def resend():
+        gate.wait()
+        for _ in range(5):  # some land before the close, some after it
+            answers.append(bid(db, auction, a, 10, 60, key="winning-bid-key", lot_id=lot_id))
+
+    def close():
+        gate.wait()
+        time.sleep(0.01)
+        closes.append(engine.close_lot_if_due(db, auction["_id"], at(60)))
+
+    threads = [threading.Thread(target=resend) for _ in range(8)] + [threading.Thread(target=close)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [(r.accepted, r.duplicate, r.bid["seq"]) for r in answers] == [(True, True, first.bid["seq"])] * 40
+    stored = state(db, auction)
+    assert stored["lots"][lot_id.split(":")[0]]["winner_id"] == a["_id"]
+    assert keys_held(stored) == 0
+    assert [r["idempotency_key"] for r in bids.log(db, auction["_id"])] == ["winning-bid-key"]
+
+
 def test_bids_must_beat_the_price_by_the_increment(db):
     auction, (a, b, c), _ = started(db, min_increment=5)
     assert bid(db, auction, a, 10, 1).accepted
