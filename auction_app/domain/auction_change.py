@@ -23,7 +23,7 @@ from auction_app.domain.auction_state import (
 )
 from auction_app.domain.proxy_rules import ProxyBid, resolve_proxy_bids
 
-RECENT_BIDS = 30            # bids kept in the state for the live feed
+RECENT_BIDS = 30            # the live feed: the state keeps these bids' sequence numbers
 
 
 def open_lot_keys(keys: dict | None, open_lot_id: str) -> dict:
@@ -119,9 +119,12 @@ class Change:
                 member["forgot_keys"] = True
             keys[key] = [seq, amount, lot["id"]]
             member["keys"] = keys
-        # Stored dates are datetimes (the date codec relies on it); views format them.
-        state["recent_bids"] = (state.get("recent_bids") or [])[-(RECENT_BIDS - 1):] + [
-            dict(public_bid(bid), at=bid["at"])]
+        # The feed's bids themselves are in the bid log (auction_store.recent_bids): 30 of them
+        # were a third of the document every bid writes.
+        feed = state.get("recent_bid_seqs")
+        if feed is None:  # a document that stored the feed's bids themselves: the same bids, by seq
+            feed = [b["seq"] for b in state.pop("recent_bids", None) or []]
+        state["recent_bid_seqs"] = feed[-(RECENT_BIDS - 1):] + [seq]
         self.event("bid_accepted", {"bid": public_bid(bid), "bidder_name": state["members"][user_id]["name"],
                                     "ends_at": ends_at.isoformat(), "extended_ms": extended_ms,
                                     "min_next_bid": amount + s.min_increment})

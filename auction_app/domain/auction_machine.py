@@ -56,7 +56,7 @@ def start(league: dict, actor_id: str, now: datetime, proxies: list[ProxyBid]) -
         "members": {uid: {"name": m["name"], "spent": 0, "filled": 0, "keys": {}}
                     for uid, m in league["members"].items()},
         "lots": {team: {"status": "pending", "round": 0} for team in league["lot_order"]},
-        "lot": None, "next_lot_at": now, "recent_bids": [], "proxy_version": 0,
+        "lot": None, "next_lot_at": now, "recent_bid_seqs": [], "proxy_version": 0,
         "started_at": now, "started_by": actor_id,
     }
     d = Change(state, now, proxies)

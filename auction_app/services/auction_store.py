@@ -27,7 +27,7 @@ from pymongo.database import Database
 
 from auction_app.domain.auction_machine import Decision
 from auction_app.domain.proxy_rules import ProxyBid
-from auction_app.repositories import auctions, leagues, proxies
+from auction_app.repositories import auctions, bids, leagues, proxies
 
 
 class _RecentlyStored:
@@ -298,6 +298,22 @@ def proxies_for(db: Database, state: dict) -> list[ProxyBid]:
                                lambda: league_proxies(db, state["league_id"]))
     _proxy_cache[state["league_id"]] = (key, found)
     return found
+
+
+def recent_bids(db: Database, state: dict) -> list[dict]:
+    """The room's feed as of `state`: its last bids, oldest first.
+
+    The state keeps only their sequence numbers (`recent_bid_seqs`). Its own change's bids
+    come from its outbox (they may not be stored yet); earlier ones are stored before any
+    later change is written, and are read by id (one read, by the unique `_id`)."""
+    seqs = state.get("recent_bid_seqs")
+    if seqs is None:  # a document stored before the feed moved to the bid log
+        return list(state.get("recent_bids") or [])
+    found = {e["doc"]["seq"]: e["doc"] for e in state.get("outbox") or [] if e.get("collection") == "bids"}
+    missing = [seq for seq in seqs if seq not in found]
+    if missing:
+        found.update((b["seq"], b) for b in bids.by_seqs(db, state["_id"], missing))
+    return [found[seq] for seq in seqs if seq in found]
 
 
 def league_proxies(db: Database, league_id: str) -> list[ProxyBid]:

@@ -47,13 +47,13 @@ def _public_view(db: Database, auction: dict) -> dict:
     key = (db.name, auction["_id"], auction.get("version"), auction["seq"])
     found = _public_views.get(key)
     if found is None:
-        found = _public_views[key] = _build_public_view(auction)
+        found = _public_views[key] = _build_public_view(db, auction)
         while len(_public_views) > _PUBLIC_VIEWS_KEPT:
             _public_views.popitem(last=False)
     return found
 
 
-def _build_public_view(auction: dict) -> dict:
+def _build_public_view(db: Database, auction: dict) -> dict:
     s = settings_of(auction)
     rosters: dict[str, list] = {uid: [] for uid in auction["members"]}
     for team, lot in auction["lots"].items():
@@ -78,8 +78,7 @@ def _build_public_view(auction: dict) -> dict:
                                    if k in ("status", "round", "price", "winner_id", "sold_seq", "undone_price")}}
                  for t in auction["lot_order"]],
         "position": {"done": done, "of": len(auction["lot_order"])},
-        "recent_bids": [dict(b, at=b["at"].isoformat() if hasattr(b["at"], "isoformat") else b["at"])
-                        for b in auction.get("recent_bids") or []],
+        "recent_bids": [public_bid(b) for b in auction_store.recent_bids(db, auction)],
         "next_lot_at": auction["next_lot_at"].isoformat() if auction.get("next_lot_at") else None,
         "completed_reason": auction.get("completed_reason"),
         "nominating": _nominating(auction),

@@ -424,7 +424,47 @@ def test_proxy_bids_win_at_one_increment_above_the_second_highest(db):
     assert lot["leader_id"] == b["_id"] and lot["price"] == 21
     sources = [x["source"] for x in bids.log(db, auction["_id"])]
     assert sources == ["manual", "proxy", "proxy"]
-    assert all("source" not in x for x in state(db, auction)["recent_bids"]), "nobody sees who has a maximum"
+    feed = engine.snapshot(db, state(db, auction), a["_id"], at(2))["recent_bids"]
+    assert [x["amount"] for x in feed] == [5, 20, 21]
+    assert all("source" not in x for x in feed), "nobody sees who has a maximum"
+
+
+def test_the_feed_is_the_last_thirty_bids_and_the_document_keeps_only_their_numbers(db):
+    """The feed's bids were a third of the document every bid writes; they are read from the log."""
+    auction, (a, b, _c), _ = started(db, budget=10_000)
+    for amount in range(1, 36):
+        assert bid(db, auction, a if amount % 2 else b, amount, amount * 0.1).accepted
+    stored = state(db, auction)
+    assert "recent_bids" not in stored and len(stored["recent_bid_seqs"]) == 30
+    feed = engine.snapshot(db, stored, a["_id"], at(5))["recent_bids"]
+    assert feed == [engine.public_bid(r) for r in bids.log(db, auction["_id"])][-30:]
+
+
+def test_the_feed_shows_a_bid_whose_log_record_is_not_stored_yet(db):
+    """The process that accepted it died before storing its record: the auction's outbox has it."""
+    auction, (a, b, _c), _ = started(db)
+    assert bid(db, auction, a, 5, 1).accepted
+    last = bid(db, auction, b, 6, 2)
+    db.bids.delete_one({"_id": last.bid["_id"]})
+    stored = state(db, auction)  # as read, before anyone completes its outbox
+    assert [x["amount"] for x in engine.snapshot(db, stored, a["_id"], at(3))["recent_bids"]] == [5, 6]
+
+
+def test_an_auction_that_stored_its_feed_in_the_document_keeps_it(db):
+    """Documents written before the feed moved to the bid log held the bids themselves."""
+    auction, (a, b, _c), _ = started(db)
+    assert bid(db, auction, a, 5, 1).accepted and bid(db, auction, b, 6, 2).accepted
+    stored = state(db, auction)
+    legacy = {k: v for k, v in stored.items() if k != "recent_bid_seqs"}
+    legacy["recent_bids"] = [dict(engine.public_bid(r), at=r["at"]) for r in bids.log(db, auction["_id"])]
+    assert auctions.replace_if_unchanged(db, stored, legacy)
+    auction_store.forget(db, auction["_id"])
+    assert [x["amount"] for x in engine.snapshot(db, state(db, auction), a["_id"], at(3))["recent_bids"]] == [5, 6]
+
+    assert bid(db, auction, a, 7, 4).accepted
+    upgraded = state(db, auction)
+    assert "recent_bids" not in upgraded
+    assert [x["amount"] for x in engine.snapshot(db, upgraded, a["_id"], at(5))["recent_bids"]] == [5, 6, 7]
 
 
 def test_proxy_bids_start_when_the_lot_opens(db):
