@@ -305,14 +305,16 @@ def recent_bids(db: Database, state: dict) -> list[dict]:
 
     The state keeps only their sequence numbers (`recent_bid_seqs`). Its own change's bids
     come from its outbox (they may not be stored yet); earlier ones are stored before any
-    later change is written, and are read by id (one read, by the unique `_id`)."""
+    later change is written, and are read by id. Fifty members opening the room at the same
+    version share that read (`_SharedReads`)."""
     seqs = state.get("recent_bid_seqs")
     if seqs is None:  # a document stored before the feed moved to the bid log
         return list(state.get("recent_bids") or [])
     found = {e["doc"]["seq"]: e["doc"] for e in state.get("outbox") or [] if e.get("collection") == "bids"}
     missing = [seq for seq in seqs if seq not in found]
     if missing:
-        found.update((b["seq"], b) for b in bids.by_seqs(db, state["_id"], missing))
+        found.update(_shared_reads.read(("feed", db.name, state["_id"], tuple(missing)),
+                                        lambda: {b["seq"]: b for b in bids.by_seqs(db, state["_id"], missing)}))
     return [found[seq] for seq in seqs if seq in found]
 
 

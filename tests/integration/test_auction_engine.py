@@ -187,6 +187,30 @@ def test_fifty_members_opening_the_room_at_once_read_the_hidden_maximums_once_or
     assert 1 <= listener.finds("proxies") <= 2
 
 
+def test_fifty_members_opening_the_room_at_once_read_the_feed_once_or_twice(db, watched):
+    """The feed's bids are read from the bid log when a version's snapshot is first built."""
+    auction, (a, b, c), _ = started(db, members=3)
+    for amount in range(1, 6):
+        assert bid(db, auction, a if amount % 2 else b, amount, amount * 0.1).accepted
+    watched_db, listener = watched
+    stored = auctions.get(db, auction["_id"])
+    gate = threading.Barrier(50)
+    feeds = []
+
+    def open_room():
+        gate.wait()
+        feeds.append(engine.snapshot(watched_db, stored, c["_id"], at(1))["recent_bids"])
+
+    threads = [threading.Thread(target=open_room) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(feeds) == 50 and all(feed == feeds[0] for feed in feeds)
+    assert [x["amount"] for x in feeds[0]] == [1, 2, 3, 4, 5]
+    assert 1 <= listener.finds("bids") <= 2
+
+
 def test_sweeps_racing_to_repair_one_cut_short_start_write_one_auction(db):
     """Two workers can run the sweep at once (beat's second ticks overlap a slow one)."""
     league, _users = make_league(db, members=2)
