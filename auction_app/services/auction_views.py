@@ -44,7 +44,8 @@ _PUBLIC_VIEWS_KEPT = 512
 
 
 def _public_view(db: Database, auction: dict) -> dict:
-    key = (db.name, auction["_id"], auction.get("version"), auction["seq"])
+    # The revision too: a restore from a backup brings back earlier versions (auctions.replace_if_unchanged).
+    key = (db.name, auction["_id"], auction.get("version"), auction.get("rev"), auction["seq"])
     found = _public_views.get(key)
     if found is None:
         found = _public_views[key] = _build_public_view(db, auction)

@@ -491,6 +491,17 @@ def test_an_auction_that_stored_its_feed_in_the_document_keeps_it(db):
     assert [x["amount"] for x in engine.snapshot(db, upgraded, a["_id"], at(5))["recent_bids"]] == [5, 6, 7]
 
 
+def test_a_snapshot_after_a_restore_shows_the_restored_auction_not_a_remembered_one(db):
+    """A restore brings back earlier versions: the snapshot's shared part is kept per revision."""
+    auction, (a, _b, _c), _ = started(db)
+    assert bid(db, auction, a, 5, 1).accepted
+    before = state(db, auction)
+    assert engine.snapshot(db, before, a["_id"], at(2))["lot"]["price"] == 5
+    restored = dict(before, lot=dict(before["lot"], price=4))  # same version and seq, another revision
+    assert auctions.replace_if_unchanged(db, before, restored)
+    assert engine.snapshot(db, state(db, auction), a["_id"], at(3))["lot"]["price"] == 4
+
+
 def test_proxy_bids_start_when_the_lot_opens(db):
     league, users = make_league(db, members=3)
     proxies.set_max(db, league["_id"], users[2]["_id"], "arsenal", 12, T0)
