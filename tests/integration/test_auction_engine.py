@@ -61,6 +61,23 @@ def close_and_open_next(db, auction, t_close):
     return closed, opened
 
 
+def at_once(*calls):
+    """Run the calls in threads released together; their results, in the order they finished."""
+    gate = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        gate.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def test_start_opens_the_first_lot_with_the_opening_clock(db):
     auction, users, effects = started(db)
     assert auction["status"] == "running"
@@ -170,18 +187,7 @@ def test_fifty_members_opening_the_room_at_once_read_the_hidden_maximums_once_or
     proxies.set_max(db, auction["league_id"], users[1]["_id"], "chelsea", 40, T0)
     watched_db, listener = watched
     auction_store._proxy_cache.pop(auction["league_id"], None)
-    gate = threading.Barrier(50)
-    answers = []
-
-    def open_room():
-        gate.wait()
-        answers.append(auction_store.proxies_for(watched_db, state(db, auction)))
-
-    threads = [threading.Thread(target=open_room) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(*[lambda: auction_store.proxies_for(watched_db, state(db, auction))] * 50)
     assert len(answers) == 50 and all(a == answers[0] for a in answers)
     assert [(p.user_id, p.team_key, p.max_amount) for p in answers[0]] == [(users[1]["_id"], "chelsea", 40)]
     assert 1 <= listener.finds("proxies") <= 2
@@ -194,18 +200,7 @@ def test_fifty_members_opening_the_room_at_once_read_the_feed_once_or_twice(db, 
         assert bid(db, auction, a if amount % 2 else b, amount, amount * 0.1).accepted
     watched_db, listener = watched
     stored = auctions.get(db, auction["_id"])
-    gate = threading.Barrier(50)
-    feeds = []
-
-    def open_room():
-        gate.wait()
-        feeds.append(engine.snapshot(watched_db, stored, c["_id"], at(1))["recent_bids"])
-
-    threads = [threading.Thread(target=open_room) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    feeds = at_once(*[lambda: engine.snapshot(watched_db, stored, c["_id"], at(1))["recent_bids"]] * 50)
     assert len(feeds) == 50 and all(feed == feeds[0] for feed in feeds)
     assert [x["amount"] for x in feeds[0]] == [1, 2, 3, 4, 5]
     assert 1 <= listener.finds("bids") <= 2
@@ -216,19 +211,9 @@ def test_sweeps_racing_to_repair_one_cut_short_start_write_one_auction(db):
     league, _users = make_league(db, members=2)
     auction_id = "A" + league["_id"]
     leagues_repo.mark_started(db, league["_id"], auction_id, at(0))  # the process died here
-    gate = threading.Barrier(8)
-    started_events = []
-
-    def sweep():
-        gate.wait()
-        effects = engine.repair_interrupted_starts(db, at(5))
-        started_events.extend(name for aid, name, _ in effects.events if aid == auction_id and name == "auction_started")
-
-    threads = [threading.Thread(target=sweep) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sweeps = at_once(*[lambda: engine.repair_interrupted_starts(db, at(5))] * 8)
+    started_events = [name for effects in sweeps for aid, name, _ in effects.events
+                      if aid == auction_id and name == "auction_started"]
     assert started_events == ["auction_started"]
     assert db.auctions.count_documents({"league_id": league["_id"]}) == 1
     assert not leagues_repo.get(db, league["_id"])["auction_pending"]
@@ -242,24 +227,16 @@ def test_resends_racing_the_lots_close_all_get_the_first_outcome(db):
     lot_id = state(db, auction)["lot"]["id"]
     first = bid(db, auction, a, 10, 1, key="winning-bid-key")
     assert first.accepted and not first.duplicate
-    gate = threading.Barrier(9)
-    answers, closes = [], []
 
-    def resend():
-        gate.wait()
-        for _ in range(5):  # some land before the close, some after it
-            answers.append(bid(db, auction, a, 10, 60, key="winning-bid-key", lot_id=lot_id))
+    def resend():  # five times: some land before the close, some after it
+        return [bid(db, auction, a, 10, 60, key="winning-bid-key", lot_id=lot_id) for _ in range(5)]
 
     def close():
-        gate.wait()
         time.sleep(0.01)
-        closes.append(engine.close_lot_if_due(db, auction["_id"], at(60)))
+        engine.close_lot_if_due(db, auction["_id"], at(60))
+        return []
 
-    threads = [threading.Thread(target=resend) for _ in range(8)] + [threading.Thread(target=close)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = [answer for answers in at_once(*[resend] * 8, close) for answer in answers]
     assert [(r.accepted, r.duplicate, r.bid["seq"]) for r in answers] == [(True, True, first.bid["seq"])] * 40
     stored = state(db, auction)
     assert stored["lots"][lot_id.split(":")[0]]["winner_id"] == a["_id"]
