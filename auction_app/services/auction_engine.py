@@ -286,15 +286,9 @@ def _bid_result(db: Database, decision, state, effects) -> BidResult:
     if decision.rejection is not None:
         return _refused(decision.rejection)
     if decision.duplicate_of is not None:
-        return BidResult(True, bid=_bid_by_seq(db, state, decision.duplicate_of), duplicate=True)
+        earlier = store.bids_of(db, state, [decision.duplicate_of]).get(decision.duplicate_of)
+        return BidResult(True, bid=earlier, duplicate=True)
     return BidResult(True, bid=decision.bid, effects=effects)
-
-
-def _bid_by_seq(db: Database, state: dict, seq: int) -> dict:
-    for entry in state.get("outbox") or []:
-        if entry.get("collection") == "bids" and entry["doc"]["seq"] == seq:
-            return entry["doc"]
-    return bids.by_seq(db, state["_id"], seq)
 
 
 def run_proxies(db: Database, auction_id: str, now: datetime, publish: Publisher | None = None) -> Effects:

@@ -301,21 +301,27 @@ def proxies_for(db: Database, state: dict) -> list[ProxyBid]:
 
 
 def recent_bids(db: Database, state: dict) -> list[dict]:
-    """The room's feed as of `state`: its last bids, oldest first.
-
-    The state keeps only their sequence numbers (`recent_bid_seqs`). Its own change's bids
-    come from its outbox (they may not be stored yet); earlier ones are stored before any
-    later change is written, and are read by id. Fifty members opening the room at the same
-    version share that read (`_SharedReads`)."""
+    """The room's feed as of `state`: its last bids, oldest first. The state keeps only their
+    sequence numbers (`recent_bid_seqs`)."""
     seqs = state.get("recent_bid_seqs")
     if seqs is None:  # a document stored before the feed moved to the bid log
         return list(state.get("recent_bids") or [])
+    found = bids_of(db, state, seqs)
+    return [found[seq] for seq in seqs if seq in found]
+
+
+def bids_of(db: Database, state: dict, seqs: list[int]) -> dict[int, dict]:
+    """Bids of the auction by sequence number, up to `state`.
+
+    Its own change's bids come from its outbox (they may not be stored yet); earlier ones are
+    stored before any later change is written, and are read by id. Fifty members opening the
+    room at the same version share that read (`_SharedReads`)."""
     found = {e["doc"]["seq"]: e["doc"] for e in state.get("outbox") or [] if e.get("collection") == "bids"}
     missing = [seq for seq in seqs if seq not in found]
     if missing:
-        found.update(_shared_reads.read(("feed", db.name, state["_id"], tuple(missing)),
+        found.update(_shared_reads.read(("bids", db.name, state["_id"], tuple(missing)),
                                         lambda: {b["seq"]: b for b in bids.by_seqs(db, state["_id"], missing)}))
-    return [found[seq] for seq in seqs if seq in found]
+    return found
 
 
 def league_proxies(db: Database, league_id: str) -> list[ProxyBid]:

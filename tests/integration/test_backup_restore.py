@@ -99,7 +99,7 @@ def test_backups_taken_during_a_live_auction_restore_to_an_auction_that_agrees_w
         after = engine.place_bid(scratch_db, auction["_id"], bidder["_id"], lot["price"] + 1000,
                                  engine.new_idempotency_key(), datetime.now(timezone.utc), lot_id=lot["id"])
         assert after.accepted
-        assert bids.by_seq(scratch_db, auction["_id"], after.bid["seq"])["amount"] == lot["price"] + 1000, \
+        assert bids.by_seqs(scratch_db, auction["_id"], [after.bid["seq"]])[0]["amount"] == lot["price"] + 1000, \
             "a bid placed after the restore is in the log"
     finally:
         db.client.drop_database(live.name)
