@@ -62,7 +62,8 @@ CLOSE_EVENTS = ("lot_sold", "lot_unsold", "lot_skipped", "auction_completed", "a
 
 
 def start_bare(count: int, env: dict, name: str, workdir: Path, sockets: int, hard: int):
-    """`count` bare server processes, behind nginx when more than one: (their processes, nginx or None, base URL)."""
+    """`count` bare server processes, behind nginx when more than one: (the servers, every process
+    started, base URL)."""
     procs, bases = [], []
     for i in range(count):
         port = services.free_port()
@@ -74,12 +75,12 @@ def start_bare(count: int, env: dict, name: str, workdir: Path, sockets: int, ha
         services.wait_for_port(port, proc=proc)
         bases.append(f"http://127.0.0.1:{port}")
     if count == 1:
-        return procs, None, bases[0]
+        return procs, procs, bases[0]
     # The same nginx as the product's, in front of the bare processes.
     workers = max(2, math.ceil(2.6 * sockets / hard))
     nginx, base = start_nginx(workdir, bases, affinity="cookie", workers=workers,
                               max_connections=min(hard - 200, 3 * sockets // workers + 1000))
-    return procs, nginx, base
+    return procs, procs + [nginx], base
 
 
 def pin_load_generator(web_processes: int) -> set[int]:
@@ -491,16 +492,14 @@ def main():
                                            concurrency=2))
         procs.append(services.start_beat(env, workdir))
         bare_env = dict(os.environ, **({"BARE_REDIS_URL": redis_url} if args.bare_web > 1 else {}))
-        bare_procs, bare_nginx, bare_base = start_bare(args.bare_web, dict(bare_env, **({"BARE_MONGO_URL": mongo_url}
-                                                                             if args.bare_db else {})),
-                                           "bare", workdir, sockets, hard)
-        procs += bare_procs + [bare_nginx]
-        floor_procs, floor_nginx, floor_base = [], None, None
+        floor_env = dict(bare_env, BARE_MONGO_URL=mongo_url)
+        bare_procs, started, bare_base = start_bare(args.bare_web, floor_env if args.bare_db else bare_env, "bare",
+                                                    workdir, sockets, hard)
+        procs += started
+        floor_procs, floor_base = [], None
         if args.with_floor:
-            floor_procs, floor_nginx, floor_base = start_bare(args.bare_web, dict(bare_env, BARE_MONGO_URL=mongo_url),
-                                                              "floor", workdir, sockets, hard)
-            procs += floor_procs + [floor_nginx]
-        procs = [proc for proc in procs if proc is not None]
+            floor_procs, started, floor_base = start_bare(args.bare_web, floor_env, "floor", workdir, sockets, hard)
+            procs += started
         time.sleep(1.0)
         web_pids = [c for proc, _ in webs for c in children(proc.pid)]
         bare_pids = [c for proc in bare_procs for c in children(proc.pid)]
