@@ -52,6 +52,8 @@ def create_app(config: settings_module.BaseConfig | str | None = None, *, role: 
         import auction_app.chat.sockets  # noqa: F401  (room chat and reactions)
 
         sockets.add_transport_route(app)
+        if not app.config["WEBSOCKET_COMPRESSION"]:
+            app.wsgi_app = sockets.DeclineWebSocketCompression(app.wsgi_app)
 
         metrics.init_app(app)
         from auction_app.ops import maintenance

@@ -134,6 +134,27 @@ def _answered_by_socketio():
     raise ApiError("not_found", "Nothing here.", 404)
 
 
+class DeclineWebSocketCompression:
+    """WSGI middleware: the WebSocket handshake never sees the client's offer of
+    permessage-deflate, so no socket is compressed (WEBSOCKET_COMPRESSION=false, the default).
+
+    Every browser offers it and simple-websocket, under python-engineio, always takes it up
+    (it has no setting). Then each socket holds its own zlib compressor: about 110-150 KB of
+    memory per socket (+500-700 MB at 5,000 browsers on one process) and CPU for every
+    broadcast to every member, to save ~300 bytes per bid event (docs/performance.md, sixth
+    session). socket.io's own server turned it off by default for the same reason.
+    """
+
+    OFFER = "HTTP_SEC_WEBSOCKET_EXTENSIONS"
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ.pop(self.OFFER, None)
+        return self.wsgi_app(environ, start_response)
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
     from auction_app.auth.guards import user_from_socket

@@ -113,6 +113,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of `pid` now and at its peak, in MB (VmRSS, VmHWM from /proc)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -131,8 +137,8 @@ class Room:
 
 
 class Run:
-    def __init__(self, name: str, base: str, plan: list[tuple[str, str, str]], bare: bool):
-        self.name, self.base, self.bare = name, base, bare
+    def __init__(self, name: str, base: str, plan: list[tuple[str, str, str]], bare: bool, deflate: bool = False):
+        self.name, self.base, self.bare, self.deflate = name, base, bare, deflate
         self.rooms: dict[str, Room] = {}
         self.tokens: dict[tuple[str, str], str] = {}
         for auction_id, user_id, token in plan:
@@ -148,10 +154,13 @@ class Run:
         self.refused: Counter = Counter()
         self.connect_errors: Counter = Counter()
         self.bids_sent = 0
+        self.compressed = 0  # sockets whose server took up the offer of permessage-deflate
 
     # ---- clients
     def _client(self, room: Room, user_id: str) -> socketio.AsyncClient:
-        sio = socketio.AsyncClient(reconnection=False)
+        # --deflate: offer permessage-deflate, as every browser does (aiohttp offers nothing by default).
+        sio = socketio.AsyncClient(reconnection=False,
+                                   websocket_extra_options={"compress": 15} if self.deflate else None)
 
         async def on_bid(payload):
             bid = payload["bid"]
@@ -192,6 +201,7 @@ class Run:
             if room.lot_id is None and lot:
                 room.lot_id, room.price = lot.get("id"), lot.get("price") or 0
             room.clients[user_id] = sio
+            self.compressed += bool(getattr(sio.eio.ws, "compress", 0))
         except Exception as exc:  # noqa: BLE001  (counted and printed, the run goes on)
             self.connect_errors[type(exc).__name__ + ": " + str(exc)[:80]] += 1
             try:
@@ -274,6 +284,8 @@ class Run:
         print(f"\n== {self.name} ({self.base})")
         print(f"sockets connected      {sockets} in {connect_s:.1f} s; connection errors: "
               f"{sum(self.connect_errors.values())} {dict(self.connect_errors.most_common(3)) or ''}")
+        if self.deflate:
+            print(f"permessage-deflate     offered by every client, taken up on {self.compressed} sockets")
         print(f"bids sent              {self.bids_sent} ({self.bids_sent / elapsed:.1f}/s); accepted "
               f"{self.accepted} ({self.accepted / elapsed:.1f}/s); refused {sum(self.refused.values())} "
               f"{dict(self.refused.most_common(4)) or ''}")
@@ -346,6 +358,9 @@ async def drive(run: Run, rate: float, seconds: float, seed: int, web_pids: list
     elapsed = await run.arrivals(rate, seconds, seed)
     cpu = sum(cpu_seconds(p) for p in web_pids) - before
     line = run.report(elapsed, connect_s, cpu)
+    memory = [memory_mb(p) for p in web_pids]
+    print(f"web memory             {sum(now for now, _ in memory):.0f} MB resident after bidding, peak "
+          f"{sum(peak for _, peak in memory):.0f} MB ({len(web_pids)} process(es))")
     if services_pids:
         print("services CPU           " + ", ".join(
             f"{name} {cpu_seconds(pid) - services_before[name]:.1f} s" for name, pid in services_pids.items())
@@ -439,6 +454,9 @@ def main():
                         help="the web processes (product's and bare server's alike) get CPUs of their own; the "
                              "database, Redis, workers and this load generator share the others, as when they "
                              "run on other machines")
+    parser.add_argument("--deflate", action="store_true",
+                        help="clients offer permessage-deflate, as browsers do (each server decides whether to "
+                             "take it up; the report says on how many sockets it did)")
     parser.add_argument("--pause-for-profile", type=float, default=0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -534,15 +552,15 @@ def main():
             bare_plan = [(a, u, "bare") for a, u, _ in plan]
             bare_name = ("bare python-socketio server" + (f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
                          + (" writing each bid to the database first" if args.bare_db else ""))
-            results["bare"] = asyncio.run(drive(Run(bare_name, bare_base, bare_plan, bare=True),
+            results["bare"] = asyncio.run(drive(Run(bare_name, bare_base, bare_plan, bare=True, deflate=args.deflate),
                                                 args.rate, args.seconds, args.seed, bare_pids, 0))
         if args.with_floor and args.only in ("both", "bare"):
             name = "floor: bare server writing each bid to the database first" + (
                 f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
             results["floor"] = asyncio.run(drive(Run(name, floor_base, [(a, u, "bare") for a, u, _ in plan],
-                                                     bare=True), args.rate, args.seconds, args.seed, floor_pids, 0))
+                                                     bare=True, deflate=args.deflate), args.rate, args.seconds, args.seed, floor_pids, 0))
         if args.only in ("both", "product"):
-            results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False), args.rate,
+            results["product"] = asyncio.run(drive(Run("product", product_base, plan, bare=False, deflate=args.deflate), args.rate,
                                                    args.seconds, args.seed, web_pids, args.pause_for_profile,
                                                    [f"{base}/metrics" for _, base in webs],
                                                    {"database (nx-27017)": mongo.pid, "redis": redis_proc.pid}))

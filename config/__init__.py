@@ -177,6 +177,9 @@ class BaseConfig:
         # error (code "server_full", docs/performance.md) instead of hanging. gunicorn's
         # --worker-connections is set a little above it (docker/entrypoint.sh) so the refusal is answered.
         self.WEB_CONNECTIONS = _int(env, "WEB_CONNECTIONS", 5000)
+        # permessage-deflate on WebSockets: off, as socket.io's own server has it (memory and CPU per
+        # socket for ~300 bytes saved per event; auction_app/sockets.py, DeclineWebSocketCompression).
+        self.WEBSOCKET_COMPRESSION = _bool(env.get("WEBSOCKET_COMPRESSION"), False)
         self.WEB_GC_THRESHOLDS = _gc_thresholds(env.get("WEB_GC_THRESHOLDS") or "100000,50,10")
         # /ready, /api/status and the metrics answer from a check at most this old (one check per process).
         self.STATUS_CACHE_SECONDS = _float(env, "STATUS_CACHE_SECONDS", 5.0)

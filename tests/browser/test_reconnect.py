@@ -10,9 +10,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, open_as
 from tests.support.auction_clients import rest_bid
-from tests.support.factories import make_league
+from tests.support.factories import make_league, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,3 +85,19 @@ def _shot(name):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+def test_the_browsers_socket_is_not_compressed(app, db, browser, stack):
+    """Chromium offers permessage-deflate on every WebSocket. The product declines it
+    (WEBSOCKET_COMPRESSION, default off): taken up, each member's socket held its own zlib
+    compressor, 110-150 KB of the web process's memory (docs/performance.md)."""
+    context, page = open_as(browser, app, stack, make_user(db, "Dana"), "/")
+    try:
+        extensions = page.evaluate("""() => new Promise((resolve, reject) => {
+            const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
+            ws.onopen = () => { resolve(ws.extensions); ws.close(); };
+            ws.onerror = () => reject(new Error("the WebSocket did not open"));
+        })""")
+    finally:
+        context.close()
+    assert extensions == ""

@@ -181,3 +181,42 @@ def test_a_socket_io_event_leaves_nothing_for_the_garbage_collector(app, transpo
         gc.set_debug(0)
         gc.garbage.clear()
     assert kept == [], f"{len(kept)} request contexts and exceptions were left in reference cycles"
+
+
+def negotiated_compression(base: str) -> str | None:
+    """Open the Engine.IO WebSocket offering permessage-deflate as every browser does;
+    the extension the server answered with (None: it declined)."""
+    import base64
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(base)
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                      f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                      "Sec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(4096)
+    head = answer.split(b"\r\n\r\n", 1)[0].decode()
+    assert head.startswith("HTTP/1.1 101"), head
+    found = re.search(r"^sec-websocket-extensions: *(.+?)\s*$", head, re.M | re.I)
+    return found.group(1) if found else None
+
+
+def test_sockets_are_not_compressed_unless_the_operator_turns_it_on(web, service_env, workdir):
+    """Every browser offers permessage-deflate, and the WebSocket server under python-engineio
+    always took it up: a zlib compressor of 110-150 KB per socket (+500-700 MB at 5,000
+    members on one process) and CPU for every event to every member (docs/performance.md)."""
+    assert negotiated_compression(web) is None
+
+    port = services.free_port()
+    env = dict(service_env, WEBSOCKET_COMPRESSION="true", PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    proc, base = services.start_web(env, workdir, name="web-deflate", port=port)
+    try:
+        assert negotiated_compression(base).startswith("permessage-deflate")
+    finally:
+        services.stop_process(proc)
