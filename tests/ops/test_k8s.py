@@ -98,6 +98,26 @@ def test_web_has_pdb_hpa_and_the_configured_connections(rendered):
     assert config["TRUSTED_PROXIES"] == "1"
 
 
+MEBI = 1024 * 1024
+# Measured (docs/performance.md, sixth session): 490 MB resident at 5,000 sockets, ~105 MB of it
+# the idle web process, gunicorn's master ~30 MB more; rounded up for auctions' caches.
+WEB_PROCESS_BYTES = 200 * 1000 * 1000
+SOCKET_BYTES = 100 * 1000
+
+
+def test_a_web_pods_memory_limit_holds_its_configured_sockets(rendered):
+    """A pod over its memory limit is killed with every member's socket on it: the limit must
+    hold WEB_CONNECTIONS sockets (the base once allowed 5,000 sockets in 512 MiB, and with
+    browsers' compressed sockets at ~240 KB each it would have been killed at ~1,700)."""
+    _overlay, _text, docs = rendered
+    web = of_kind(docs, "Deployment")["auction-web"]["spec"]["template"]["spec"]["containers"][0]
+    connections = int(of_kind(docs, "ConfigMap")["auction-config"]["data"]["WEB_CONNECTIONS"])
+    limit = web["resources"]["limits"]["memory"]
+    assert limit.endswith("Mi"), limit
+    assert int(limit[:-2]) * MEBI >= WEB_PROCESS_BYTES + connections * SOCKET_BYTES, (
+        f"{limit} cannot hold {connections} sockets")
+
+
 def test_exactly_one_beat_and_the_two_worker_roles(rendered):
     _overlay, _text, docs = rendered
     deployments = of_kind(docs, "Deployment")
