@@ -23,7 +23,9 @@ lag (actual close - ends_at, from the auction_log `lot_closed` records) is print
 
 --with-floor also measures, in the same run, the bare server storing each bid first (the floor for a
 bid stored before it is announced) and prints the product's p95 against it. --pin gives the web
-processes CPUs of their own, the rest of the machine to everything else.
+processes CPUs of their own, the rest of the machine to everything else. --rounds N measures every
+server N times, taking turns, and prints the median of the rounds' ratios. --deflate makes the
+clients offer WebSocket compression as browsers do; the web processes' memory is printed either way.
 
 The load generator's own garbage collector is off while bids are measured (docs/performance.md).
 
