@@ -30,6 +30,8 @@ BIDS = Counter("auction_bids_total", "Bids by outcome (accepted, or the refusal 
 BID_LATENCY = Histogram("auction_bid_duration_seconds", "Time to decide a bid on the server",
                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
 SOCKETS = Gauge("socketio_connections", "Open Socket.IO connections on this process", multiprocess_mode="livesum")
+SOCKETS_LIMIT = Gauge("socketio_connections_limit", "Socket.IO connections this process accepts (WEB_CONNECTIONS)",
+                      multiprocess_mode="livemax")
 SOCKETS_REFUSED = Counter("socketio_connections_refused",
                           "Socket.IO connections refused because WEB_CONNECTIONS were already open")
 LOT_CLOSE_DELAY = Histogram("auction_lot_close_delay_seconds", "How long after its clock ran out a lot closed",
@@ -192,6 +194,7 @@ def init_app(app) -> None:
         REGISTRY.register(_SERVICE_COLLECTOR)
         _collector_registered = True
     _SERVICE_COLLECTOR.app = app  # the latest web app built in this process answers for it
+    SOCKETS_LIMIT.set(app.config["WEB_CONNECTIONS"])  # beside socketio_connections: how full the process is
 
     @app.before_request
     def _start_timer():

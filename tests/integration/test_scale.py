@@ -146,6 +146,7 @@ def test_a_web_process_refuses_the_socket_beyond_its_limit_with_a_clear_error(ap
         full = "This auction server is full right now. Please try again in a minute."
         assert errors == [{"message": full, "data": {"code": "server_full", "message": full}}]
         assert open_sockets(base) == 3
+        assert metric(base, "socketio_connections_limit") == 3  # beside the count: how full, for the alert
         assert re.search(r"^socketio_connections_refused_total 1\.0$", requests.get(base + "/metrics").text, re.M)
 
         connected.pop().disconnect()  # a place frees up: the same member gets in
