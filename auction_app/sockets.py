@@ -17,7 +17,9 @@ SOCKET_SESSION_RECHECK_SECONDS (the fallback for a lost message), never per even
 
 A process accepts at most WEB_CONNECTIONS open connections; the next one is
 refused at once with code "server_full" (counted in
-socketio_connections_refused_total) instead of waiting for a free slot.
+socketio_connections_refused_total) instead of waiting for a free slot. The
+refusal carries retry_after_ms (SOCKET_FULL_RETRY_SECONDS): the auction room
+tries again by itself after about that long.
 
 Every handler answers its acknowledgement: an unexpected exception becomes
 {"ok": false, "error": {"code": "server_error", ...}} and is reported.
@@ -107,9 +109,9 @@ def on_disconnect_hook(fn):
     return fn
 
 
-def refuse(code: str, message: str):
-    """Refuse the handshake; the client's connect_error gets {message, data: {code, message}}."""
-    raise ConnectionRefusedError(message, {"code": code, "message": message})
+def refuse(code: str, message: str, **details):
+    """Refuse the handshake; the client's connect_error gets {message, data: {code, message, **details}}."""
+    raise ConnectionRefusedError(message, {"code": code, "message": message, **details})
 
 
 def add_transport_route(app) -> None:
@@ -163,7 +165,10 @@ def on_connect(auth=None):
     if len(_connections) >= limit:
         metrics.SOCKETS_REFUSED.inc()
         log.warning("refusing a Socket.IO connection: %d open, WEB_CONNECTIONS=%d", len(_connections), limit)
-        refuse("server_full", "This auction server is full right now. Please try again in a minute.")
+        # The room tries again by itself after about this long (jittered), so members get in once
+        # a place frees up without a stampede on a full process.
+        refuse("server_full", "This auction server is full right now. Please try again in a minute.",
+               retry_after_ms=int(current_app.config["SOCKET_FULL_RETRY_SECONDS"] * 1000))
     try:
         user = user_from_socket(auth, request.environ)
     except ApiError as exc:

@@ -160,6 +160,8 @@ class BaseConfig:
         self.SOCKET_SESSION_RECHECK_SECONDS = _int(env, "SOCKET_SESSION_RECHECK_SECONDS", 300)
         # Socket `join_auction`/`sync` calls allowed per connection per 10 seconds.
         self.SOCKET_SYNC_PER_10_SECONDS = _int(env, "SOCKET_SYNC_PER_10_SECONDS", 10)
+        # A room refused by a full web process (server_full) tries again after about this long.
+        self.SOCKET_FULL_RETRY_SECONDS = _float(env, "SOCKET_FULL_RETRY_SECONDS", 20.0)
         # Invitation emails per member per day; lower for accounts younger than a week.
         self.INVITATIONS_PER_DAY = _int(env, "INVITATIONS_PER_DAY", 100)
         self.INVITATIONS_PER_DAY_NEW_ACCOUNT = _int(env, "INVITATIONS_PER_DAY_NEW_ACCOUNT", 20)

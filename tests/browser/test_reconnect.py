@@ -11,6 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, open_as
+from tests.support import services
 from tests.support.auction_clients import rest_bid
 from tests.support.factories import make_league, make_user
 
@@ -101,3 +102,43 @@ def test_the_browsers_socket_is_not_compressed(app, db, browser, stack):
     finally:
         context.close()
     assert extensions == ""
+
+
+def test_a_member_turned_away_by_a_full_server_gets_in_once_a_place_frees(app, db, browser, stack, service_env,
+                                                                          workdir):
+    """A web process at WEB_CONNECTIONS refuses the next socket (server_full). socket.io never
+    retries a refusal by itself: the room says so and tries again after the server's
+    retry_after_ms (jittered), so the member gets in without reloading once someone leaves."""
+    import socketio
+
+    league, users = make_league(db, members=2, teams=["arsenal", "chelsea"], budget=100, roster_slots=1,
+                                lot_seconds=60, bid_clock_seconds=60)
+    tokens = [session_for(app, u) for u in users]
+    port = services.free_port()
+    env = dict(service_env, WEB_CONNECTIONS="1", SOCKET_FULL_RETRY_SECONDS="1",
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    proc, base = services.start_web(env, workdir, name="web-full", port=port, worker_connections=50)
+    first = socketio.Client(reconnection=False)
+    context = browser.new_context()
+    try:
+        started = requests.post(f"{base}/api/leagues/{league['_id']}/auction/start", timeout=10,
+                                headers={"Authorization": f"Bearer {tokens[0]}"})
+        assert started.status_code == 201, started.text
+        first.connect(base, auth={"token": tokens[0]}, transports=["websocket"], wait_timeout=10)  # the one place
+
+        context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": tokens[1], "url": base}])
+        page = context.new_page()
+        page.goto(f"{base}/leagues/{league['_id']}/auction")
+        expect(page.locator("#conn-text")).to_have_text(
+            "This auction server is full right now. We'll get you in as soon as a place is free.")
+        time.sleep(2)  # it keeps trying (and being refused) while the place is taken
+        expect(page.locator("#conn")).not_to_have_attribute("data-state", "live")
+
+        first.disconnect()
+        expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10_000)
+        expect(page.locator("#lot-team")).to_have_text("Arsenal")
+    finally:
+        context.close()
+        if first.connected:
+            first.disconnect()
+        services.stop_process(proc)

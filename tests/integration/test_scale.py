@@ -144,7 +144,8 @@ def test_a_web_process_refuses_the_socket_beyond_its_limit_with_a_clear_error(ap
         with pytest.raises(socketio.exceptions.ConnectionError):
             fourth.connect(base, auth={"token": tokens[3]}, transports=["websocket"], wait_timeout=10)
         full = "This auction server is full right now. Please try again in a minute."
-        assert errors == [{"message": full, "data": {"code": "server_full", "message": full}}]
+        assert errors == [{"message": full, "data": {"code": "server_full", "message": full,
+                                                     "retry_after_ms": 20000}}]
         assert open_sockets(base) == 3
         assert metric(base, "socketio_connections_limit") == 3  # beside the count: how full, for the alert
         assert re.search(r"^socketio_connections_refused_total 1\.0$", requests.get(base + "/metrics").text, re.M)

@@ -18,6 +18,7 @@ const CONFIRM_SHARE = 0.5; // a typed bid above this share of what's left asks f
 const FRIENDLY = {
   offline: "You're offline, so your bid wasn't sent. We'll reconnect as soon as we can.",
   timeout: "We didn't hear back about your bid. We're checking the latest price; please look before bidding again.",
+  full: "This auction server is full right now. We'll get you in as soon as a place is free.",
 };
 
 const room = {
@@ -355,6 +356,11 @@ function connect() {
   });
   socket.on("connect_error", (error) => {
     const data = error && error.data;
+    if (data && data.code === "server_full") {
+      room.view.connection("reconnecting", FRIENDLY.full);
+      retryWhenFull(socket, data.retry_after_ms);
+      return;
+    }
     room.view.connection("reconnecting", data && data.message ? data.message : "Reconnecting…");
   });
   for (const name of Object.keys(HANDLERS)) socket.on(name, (payload) => onAuctionEvent(name, payload));
@@ -363,6 +369,17 @@ function connect() {
   room.chat = new Chat(socket, room.auctionId, room.mode, (id) => room.snapshot && room.view.memberName(room.snapshot, id));
   room.nomination = new Nomination(room, (event, payload) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)
     .catch(() => ({ ok: false, error: { message: FRIENDLY.timeout } })));
+}
+
+// socket.io does not retry a connection the server refused. A full web process says when to
+// try again; half to one and a half times that, so its refused members do not all come back at once.
+function retryWhenFull(socket, afterMs) {
+  if (room.fullRetry) return;
+  const wait = (afterMs || 20000) * (0.5 + Math.random());
+  room.fullRetry = setTimeout(() => {
+    room.fullRetry = null;
+    socket.connect();
+  }, wait);
 }
 
 // The browser knows first when the network goes: drop the socket at once and come back
