@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from auction_app import realtime
 from auction_app.auth.guards import admin_required, current_user, login_required
 from auction_app.clock import utcnow
-from auction_app.domain.fixtures import MAX_IMPORT_BYTES
+from auction_app.domain.fixture_files import MAX_IMPORT_BYTES
 from auction_app.errors import ApiError
 from auction_app.extensions import limiter
 from auction_app.repositories import database

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auction_app.domain.catalog import bundled_catalog_paths, load_catalog
+from auction_app.domain.fixture_files import MAX_IMPORT_BYTES
 from auction_app.domain.fixtures import (
     AWAY_WIN,
     DRAW,
     HOME_WIN,
-    MAX_IMPORT_BYTES,
     NO_RESULT,
     FixtureImportError,
     RowProblem,
