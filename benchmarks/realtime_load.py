@@ -579,8 +579,8 @@ def main():
             if args.rounds > 1:
                 print(f"\n######## round {number} of {args.rounds}")
             seed = args.seed + number - 1  # the same arrivals for every server within a round
+            bare_plan = [(a, u, "bare") for a, u, _ in plan]  # the bare servers take no session tokens
             if args.only in ("both", "bare"):
-                bare_plan = [(a, u, "bare") for a, u, _ in plan]
                 bare_name = ("bare python-socketio server" + (f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
                              + (" writing each bid to the database first" if args.bare_db else ""))
                 results["bare"].append(asyncio.run(drive(Run(bare_name, bare_base, bare_plan, bare=True,
@@ -589,7 +589,7 @@ def main():
             if args.with_floor and args.only in ("both", "bare"):
                 name = "floor: bare server writing each bid to the database first" + (
                     f" x {args.bare_web} behind nginx" if args.bare_web > 1 else "")
-                results["floor"].append(asyncio.run(drive(Run(name, floor_base, [(a, u, "bare") for a, u, _ in plan],
+                results["floor"].append(asyncio.run(drive(Run(name, floor_base, bare_plan,
                                                               bare=True, deflate=args.deflate),
                                                           args.rate, args.seconds, seed, floor_pids, 0)))
             if args.only in ("both", "product"):
